@@ -1,0 +1,5 @@
+"""The one exception type for bad data input, so scripts can turn it into a clear message and exit 1."""
+
+
+class DataError(ValueError):
+    """Bad dataset input: the message says what was wrong and what to do about it."""

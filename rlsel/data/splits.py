@@ -1,0 +1,105 @@
+"""Turn raw (text, label) records into a deterministic train/validation/test `DatasetDict`.
+
+Exact duplicate texts are removed (first occurrence kept) and train texts that also occur in a
+source-provided test split are dropped, so no text is ever on both sides of a split. Carved splits are
+stratified by label and fixed by the seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+import datasets
+import numpy as np
+
+from rlsel.data.errors import DataError
+
+
+def class_names(labels: Sequence) -> list[str]:
+    """Sorted label vocabulary as strings (numeric labels sort numerically)."""
+    unique = set(labels)
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in unique):
+        return [str(v) for v in sorted(unique)]
+    return sorted(str(v) for v in unique)
+
+
+def dedupe(texts: list[str], labels: list, exclude: set[str] = frozenset()) -> tuple[list[str], list]:
+    """Keep the first occurrence of each text, dropping texts listed in `exclude`."""
+    seen = set(exclude)
+    kept_texts, kept_labels = [], []
+    for text, label in zip(texts, labels):
+        if text not in seen:
+            seen.add(text)
+            kept_texts.append(text)
+            kept_labels.append(label)
+    return kept_texts, kept_labels
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (rest, carved): about `fraction` of each class goes to `carved`, chosen by `seed`."""
+    rng = np.random.default_rng(seed)
+    rest, carved = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        n_carved = int(round(fraction * len(idx)))
+        n_carved = min(max(n_carved, 1), len(idx) - 1) if len(idx) > 1 else 0
+        carved.append(idx[:n_carved])
+        rest.append(idx[n_carved:])
+    return np.sort(np.concatenate(rest)), np.sort(np.concatenate(carved))
+
+
+def _as_dataset(texts: list[str], labels: list, features: datasets.Features) -> datasets.Dataset:
+    names = features["label"].names
+    ids = [names.index(str(v)) for v in labels]
+    return datasets.Dataset.from_dict({"text": texts, "label": ids}, features=features)
+
+
+def build_splits(
+    train: tuple[list[str], list],
+    test: tuple[list[str], list] | None,
+    *,
+    seed: int,
+    val_fraction: float,
+    test_fraction: float,
+    validation: tuple[list[str], list] | None = None,
+) -> datasets.DatasetDict:
+    """Deduplicate, carve missing validation/test splits from train, and encode labels as a ClassLabel."""
+    if not 0.0 < val_fraction < 1.0 or not 0.0 < test_fraction < 1.0:
+        raise DataError(f"val_fraction and test_fraction must lie in (0, 1); got {val_fraction}, {test_fraction}")
+    all_labels = list(train[1]) + list(test[1] if test else []) + list(validation[1] if validation else [])
+    names = class_names(all_labels)
+    if len(names) < 2:
+        raise DataError(f"need at least two classes to select data for classification; found {names}")
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
+
+    held_out = set()
+    splits = {}
+    for name, part in (("test", test), ("validation", validation)):
+        if part is not None:
+            texts, labels = dedupe(list(part[0]), list(part[1]), exclude=held_out)
+            held_out.update(texts)
+            splits[name] = (texts, labels)
+    texts, labels = dedupe(list(train[0]), list(train[1]), exclude=held_out)
+    label_ids = np.array([names.index(str(v)) for v in labels])
+    for name, fraction, offset in (("test", test_fraction, 1), ("validation", val_fraction, 2)):
+        if name not in splits:
+            rest, carved = stratified_split(label_ids, fraction, seed * 1000 + offset)
+            splits[name] = ([texts[i] for i in carved], [labels[i] for i in carved])
+            texts, labels, label_ids = [texts[i] for i in rest], [labels[i] for i in rest], label_ids[rest]
+    splits["train"] = (texts, labels)
+    return datasets.DatasetDict(
+        {name: _as_dataset(*splits[name], features) for name in ("train", "validation", "test")}
+    )
+
+
+def fingerprint(dd: datasets.DatasetDict) -> str:
+    """A content hash of every split's texts and labels: equal data gives an equal fingerprint."""
+    h = hashlib.sha1()
+    for name in ("train", "validation", "test"):
+        h.update(name.encode())
+        for text, label in zip(dd[name]["text"], dd[name]["label"]):
+            h.update(text.encode("utf-8", errors="replace"))
+            h.update(b"\x00%d\x01" % label)
+    h.update("|".join(dd["train"].features["label"].names).encode())
+    return h.hexdigest()[:16]

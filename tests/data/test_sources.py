@@ -1,0 +1,96 @@
+"""The dataset entry point: built-in sets, local files, hf: specs, splits, and error messages."""
+
+import json
+
+import datasets
+import pytest
+
+from rlsel.data.errors import DataError
+from rlsel.data.sources import load_splits
+from rlsel.data.splits import fingerprint
+
+
+def _rows(n=60):
+    return [{"sentence": f"example number {i} {'good' if i % 2 else 'bad'}", "y": "pos" if i % 2 else "neg"}
+            for i in range(n)]
+
+
+def _texts(dd, split):
+    return set(dd[split]["text"])
+
+
+@pytest.fixture(scope="module")
+def movie():
+    return load_splits("movie_sentences", seed=0)
+
+
+def test_movie_sentences_is_binary_with_three_disjoint_splits(movie):
+    assert movie["train"].features["label"].names == ["negative", "positive"]
+    assert len(movie["train"]) > 7000 and len(movie["validation"]) > 700 and len(movie["test"]) > 700
+    assert not _texts(movie, "train") & _texts(movie, "test")
+    assert not _texts(movie, "train") & _texts(movie, "validation")
+    assert not _texts(movie, "validation") & _texts(movie, "test")
+
+
+def test_splits_are_deterministic_by_seed(movie):
+    again = load_splits("movie_sentences", seed=0)
+    other = load_splits("movie_sentences", seed=1)
+    assert fingerprint(again) == fingerprint(movie)
+    assert fingerprint(other) != fingerprint(movie)
+    assert len(other["train"]) == len(movie["train"])
+
+
+def test_source_test_split_is_kept_and_duplicates_never_cross():
+    dd = load_splits("reuters8")
+    assert len(dd["test"]) > 2000  # the source's own test split, deduplicated
+    assert not _texts(dd, "train") & _texts(dd, "test")
+    assert len(dd["train"].features["label"].names) == 8
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_local_files_with_custom_columns(tmp_path, suffix):
+    rows = _rows()
+    rows.append(dict(rows[0]))  # an exact duplicate is dropped
+    path = tmp_path / f"data{suffix}"
+    ds = datasets.Dataset.from_list(rows)
+    {".csv": ds.to_csv, ".jsonl": ds.to_json, ".parquet": ds.to_parquet}[suffix](str(path))
+    dd = load_splits(str(path), text_column="sentence", label_column="y", seed=3)
+    assert sum(len(dd[s]) for s in dd) == 60
+    assert dd["train"].features["label"].names == ["neg", "pos"]
+    first = dd["train"][0]
+    assert ("good" in first["text"]) == (dd["train"].features["label"].int2str(first["label"]) == "pos")
+
+
+def test_hf_spec_loads_through_datasets_load_dataset(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    folder = tmp_path / "my_hf_dataset"
+    folder.mkdir()
+    datasets.Dataset.from_list(_rows(40)).to_json(str(folder / "train.jsonl"))
+    datasets.Dataset.from_list(_rows(10)[::-1]).to_json(str(folder / "test.jsonl"))
+    dd = load_splits(f"hf:{folder}", text_column="sentence", label_column="y")
+    assert len(dd["test"]) == 10
+    assert not _texts(dd, "train") & _texts(dd, "test")
+    assert len(dd["train"]) + len(dd["validation"]) == 30
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: str(d / "nope.csv"), "does not exist"),
+        (lambda d: _write_jsonl(d / "a.txt", _rows()), "unsupported file format"),
+        (lambda d: _write_jsonl(d / "a.jsonl", [{"text": r["sentence"], "y": r["y"]} for r in _rows()]),
+         "no column 'sentence'"),
+        (lambda d: _write_jsonl(d / "a.jsonl", [{"sentence": r["sentence"], "y": "one"} for r in _rows()]),
+         "at least two classes"),
+        (lambda d: _write_jsonl(d / "a.jsonl", _rows()[:5] + [{"sentence": "  ", "y": "pos"}]), "empty text"),
+        (lambda d: "not_a_dataset", "unknown dataset"),
+    ],
+)
+def test_bad_input_gives_clear_errors(tmp_path, make, message):
+    with pytest.raises(DataError, match=message):
+        load_splits(make(tmp_path), text_column="sentence", label_column="y")
