@@ -1,0 +1,79 @@
+"""The cluster pool: fixed-shape tensors that describe the clustered train set for the selection MDP.
+
+Every cluster keeps at most `per_cluster` example indices (the paper's subsampling xi) padded to a static
+width with a validity mask, so that everything jitted downstream has a static shape. All draws are fixed
+by the seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from flax import struct
+
+
+@struct.dataclass
+class ClusterPool:
+    """Per-cluster tensors for C clusters, K classes, d embedding dims, m examples per cluster, V val rows."""
+
+    member_index: np.ndarray  # [C, m] int32 indices into the train split (0 where padded)
+    member_mask: np.ndarray  # [C, m] bool, True for real members
+    sizes: np.ndarray  # [C] int32, full cluster sizes (not subsampled)
+    label_hist: np.ndarray  # [C, K] int32, label counts over the full cluster
+    centroids: np.ndarray  # [C, d] float32
+    assignments: np.ndarray  # [N] int32 cluster of every train example
+    val_index: np.ndarray  # [V] int32 indices into the validation split
+
+    @property
+    def num_clusters(self) -> int:
+        return int(self.sizes.shape[0])
+
+    def members(self, cluster: int) -> np.ndarray:
+        """All train indices of one cluster (the full cluster, not the subsample)."""
+        return np.flatnonzero(self.assignments == cluster)
+
+    def expand(self, clusters) -> np.ndarray:
+        """Sorted train indices of every example in the given clusters."""
+        return np.flatnonzero(np.isin(self.assignments, np.asarray(clusters, dtype=np.int64)))
+
+
+def build_pool(
+    assignments: np.ndarray,
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    num_classes: int,
+    num_val: int,
+    *,
+    per_cluster: int,
+    val_size: int,
+    seed: int,
+) -> ClusterPool:
+    """Subsample `per_cluster` members of every cluster and `val_size` validation rows, deterministically."""
+    assignments = np.asarray(assignments, dtype=np.int32)
+    labels = np.asarray(labels, dtype=np.int32)
+    if assignments.shape != labels.shape:
+        raise ValueError(f"assignments {assignments.shape} and labels {labels.shape} must have the same shape")
+    if per_cluster < 1 or val_size < 1:
+        raise ValueError(f"per_cluster and val_size must be positive; got {per_cluster}, {val_size}")
+    num_clusters = centroids.shape[0]
+    rng = np.random.default_rng(seed)
+    member_index = np.zeros((num_clusters, per_cluster), np.int32)
+    member_mask = np.zeros((num_clusters, per_cluster), bool)
+    for c in range(num_clusters):
+        members = np.flatnonzero(assignments == c)
+        if len(members) > per_cluster:
+            members = np.sort(rng.choice(members, per_cluster, replace=False))
+        member_index[c, : len(members)] = members
+        member_mask[c, : len(members)] = True
+    sizes = np.bincount(assignments, minlength=num_clusters).astype(np.int32)
+    label_hist = np.zeros((num_clusters, num_classes), np.int32)
+    np.add.at(label_hist, (assignments, labels), 1)
+    val_index = np.sort(rng.permutation(num_val)[: min(val_size, num_val)]).astype(np.int32)
+    return ClusterPool(
+        member_index=member_index,
+        member_mask=member_mask,
+        sizes=sizes,
+        label_hist=label_hist,
+        centroids=np.asarray(centroids, np.float32),
+        assignments=assignments,
+        val_index=val_index,
+    )

@@ -1,0 +1,145 @@
+"""The data-selection MDP: choose clusters one at a time until the budget is spent.
+
+State: the chosen-cluster mask, step count, budget used, the current proxy score and the proxy's carry.
+Action: a cluster id; clusters already chosen or that would overflow the budget are masked out.
+Reward: f(proxy on S + {a}) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from rlsel.data.pool import ClusterPool
+from rlsel.env.base import Environment
+from rlsel.env.obs import SelectionObs
+from rlsel.proxy import ProxyConfig, ProxyData, make_proxy
+
+BUDGET_MODES = ("examples", "clusters")
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectionEnvConfig:
+    """Static settings: budget as a fraction of train examples or of clusters, and the proxy."""
+
+    budget: float = 0.05
+    budget_mode: str = "examples"
+    proxy: ProxyConfig = ProxyConfig()
+
+    def __post_init__(self):
+        if self.budget_mode not in BUDGET_MODES:
+            raise ValueError(f"budget_mode '{self.budget_mode}' is not one of {BUDGET_MODES}")
+        if not 0.0 < self.budget <= 1.0:
+            raise ValueError(f"budget must be a fraction in (0, 1]; got {self.budget}")
+
+
+@struct.dataclass
+class SelectionParams:
+    """Traced per-instance arrays: costs against the budget, policy features, proxy inputs."""
+
+    cost: jax.Array  # [C] budget cost of each cluster (its size, or 1)
+    budget: jax.Array  # [] total budget in the same unit
+    cluster_features: jax.Array  # [C, F]
+    empty_score: jax.Array  # [] f(empty set)
+    data: ProxyData
+
+
+@struct.dataclass
+class SelectionState:
+    selected: jax.Array  # [C] bool
+    step: jax.Array  # [] int32
+    used: jax.Array  # [] float32 budget spent
+    score: jax.Array  # [] float32 proxy score of the chosen set
+    carry: Any  # proxy-specific running state
+
+
+def cluster_features(pool: ClusterPool, data: ProxyData) -> np.ndarray:
+    """Per-cluster descriptors: mean projected member features, log size, label mix."""
+    sizes = pool.sizes.astype(np.float32)
+    weights = pool.member_mask / np.maximum(pool.member_mask.sum(1, keepdims=True), 1)
+    centroid = np.einsum("cm,cmd->cd", weights, np.asarray(data.x_sub))
+    log_size = np.log1p(sizes)[:, None] / np.log1p(sizes.max())
+    label_mix = pool.label_hist / np.maximum(sizes[:, None], 1)
+    return np.concatenate([centroid, log_size, label_mix], axis=1).astype(np.float32)
+
+
+class SelectionEnv(Environment[SelectionState, SelectionParams]):
+    """Stateless environment; `make_params` builds the traced arrays for one dataset."""
+
+    def __init__(self, config: SelectionEnvConfig, num_clusters: int, num_classes: int):
+        self.config = config
+        self.num_clusters = num_clusters
+        self.proxy = make_proxy(config.proxy, num_classes)
+
+    @property
+    def num_actions(self) -> int:
+        return self.num_clusters
+
+    @property
+    def default_params(self) -> SelectionParams:
+        raise ValueError("SelectionEnv has no default params; pass the result of make_params()")
+
+    def make_params(self, pool: ClusterPool, data: ProxyData) -> SelectionParams:
+        """Budget and features for one pool; fails clearly if not even one cluster fits the budget."""
+        if self.config.budget_mode == "examples":
+            cost = pool.sizes.astype(np.float32)
+            budget = self.config.budget * float(pool.sizes.sum())
+        else:
+            cost = np.ones(pool.num_clusters, np.float32)
+            budget = float(np.floor(self.config.budget * pool.num_clusters + 1e-9))
+        if not (cost <= budget).any():
+            raise ValueError(
+                f"no cluster fits the budget ({budget:.1f} {self.config.budget_mode}; smallest cluster costs "
+                f"{cost.min():.0f}): raise the budget or use more clusters"
+            )
+        params = SelectionParams(
+            cost=jnp.asarray(cost),
+            budget=jnp.asarray(budget, jnp.float32),
+            cluster_features=jnp.asarray(cluster_features(pool, data)),
+            empty_score=jnp.asarray(0.0, jnp.float32),
+            data=jax.tree_util.tree_map(jnp.asarray, data),
+        )
+        return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
+
+    def action_mask(self, selected: jax.Array, used: jax.Array, params: SelectionParams) -> jax.Array:
+        return ~selected & (used + params.cost <= params.budget + 1e-6)
+
+    def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
+        return SelectionObs(
+            selected=state.selected.astype(jnp.float32),
+            action_mask=self.action_mask(state.selected, state.used, params),
+            budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
+            cluster_features=params.cluster_features,
+        )
+
+    def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:
+        state = SelectionState(
+            selected=jnp.zeros(self.num_clusters, bool),
+            step=jnp.zeros((), jnp.int32),
+            used=jnp.zeros((), jnp.float32),
+            score=params.empty_score,
+            carry=self.proxy.init_carry(key, params.data),
+        )
+        return self.observe(state, params), state
+
+    def step_env(self, key, state, action, params):
+        selected = state.selected | (jnp.arange(self.num_clusters) == action)
+        score, carry = self.proxy.add(key, state.carry, selected, action, params.data)
+        score = score.astype(jnp.float32)
+        reward = score - state.score
+        state = SelectionState(
+            selected=selected,
+            step=state.step + 1,
+            used=state.used + params.cost[action],
+            score=score,
+            carry=carry,
+        )
+        obs = self.observe(state, params)
+        done = ~obs.action_mask.any()
+        info = {"score": score, "budget_used": state.used / params.budget}
+        return obs, state, reward, done, info

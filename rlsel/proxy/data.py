@@ -1,0 +1,94 @@
+"""The arrays a proxy reads, built once on the host from embeddings and the cluster pool."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+from flax import struct
+
+from rlsel.data.pool import ClusterPool
+
+
+@struct.dataclass
+class ProxyData:
+    """Static-shape proxy inputs. C clusters, m subsampled members, d features (+1 bias), K classes, V val."""
+
+    x_sub: jax.Array  # [C, m, d] features of the subsampled members (xi)
+    y_sub: jax.Array  # [C, m] int32 labels
+    w_sub: jax.Array  # [C, m] float32 example weights, 0 on padding
+    gram: jax.Array  # [C, d+1, d+1] sum over ALL members of w * [x,1][x,1]^T
+    moment: jax.Array  # [C, d+1, K] sum over ALL members of w * [x,1] onehot(y)^T
+    x_val: jax.Array  # [V, d]
+    y_val: jax.Array  # [V] int32
+
+    @property
+    def num_classes(self) -> int:
+        return self.moment.shape[-1]
+
+
+@struct.dataclass
+class Projection:
+    """PCA whitening fitted on the train embeddings: z = (x - mean) @ components / scale."""
+
+    mean: np.ndarray
+    components: np.ndarray
+    scale: np.ndarray
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) @ self.components / self.scale).astype(np.float32)
+
+
+def fit_projection(x: np.ndarray, dim: int) -> Projection:
+    """Top-`dim` principal directions of `x`, whitened; `dim=0` or `dim>=D` keeps all directions."""
+    x = np.asarray(x, np.float64)
+    mean = x.mean(0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+    keep = len(s) if dim <= 0 else min(dim, len(s))
+    scale = np.maximum(s[:keep] / np.sqrt(max(len(x) - 1, 1)), 1e-6)
+    return Projection(mean=mean.astype(np.float32), components=vt[:keep].T.astype(np.float32),
+                      scale=scale.astype(np.float32))
+
+
+def class_weights(labels: np.ndarray, num_classes: int, balanced: bool) -> np.ndarray:
+    """Inverse-frequency weights N / (K n_k) when balanced, else ones."""
+    if not balanced:
+        return np.ones(num_classes, np.float32)
+    counts = np.bincount(labels, minlength=num_classes).astype(np.float64)
+    return (len(labels) / (num_classes * np.maximum(counts, 1))).astype(np.float32)
+
+
+def make_proxy_data(
+    pool: ClusterPool,
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    val_x: np.ndarray,
+    val_y: np.ndarray,
+    num_classes: int,
+    *,
+    dim: int,
+    class_balanced: bool = False,
+) -> tuple[ProxyData, Projection]:
+    """Project embeddings, compute per-cluster sufficient statistics over every member, gather xi and val."""
+    projection = fit_projection(train_x, dim)
+    z = projection(train_x)
+    train_y = np.asarray(train_y, np.int32)
+    weights = class_weights(train_y, num_classes, class_balanced)[train_y]
+    z1 = np.concatenate([z, np.ones((len(z), 1), np.float32)], axis=1)
+    onehot = np.eye(num_classes, dtype=np.float32)[train_y]
+    gram = np.zeros((pool.num_clusters, z1.shape[1], z1.shape[1]), np.float32)
+    moment = np.zeros((pool.num_clusters, z1.shape[1], num_classes), np.float32)
+    for c in range(pool.num_clusters):
+        rows = pool.members(c)
+        zw = z1[rows] * weights[rows, None]
+        gram[c] = zw.T @ z1[rows]
+        moment[c] = zw.T @ onehot[rows]
+    data = ProxyData(
+        x_sub=z[pool.member_index],
+        y_sub=train_y[pool.member_index],
+        w_sub=(pool.member_mask * weights[pool.member_index]).astype(np.float32),
+        gram=gram,
+        moment=moment,
+        x_val=projection(np.asarray(val_x))[pool.val_index],
+        y_val=np.asarray(val_y, np.int32)[pool.val_index],
+    )
+    return jax.tree_util.tree_map(np.asarray, data), projection
