@@ -1,0 +1,38 @@
+"""Default configuration of experiments/select.py (override any field with --config.FIELD=VALUE)."""
+
+import ml_collections
+
+
+def get_config() -> ml_collections.ConfigDict:
+    c = ml_collections.ConfigDict()
+    c.dataset = "movie_sentences"  # built-in name, path to .csv/.jsonl/.parquet, or hf:ID
+    c.text_column = "text"
+    c.label_column = "label"
+    c.hf_config = ""
+    c.method = "ppo"  # ppo | dqn | greedy | random | random_clusters
+    c.budget = 0.05  # fraction of the train split
+    c.budget_mode = "examples"  # examples | clusters
+    c.seed = 0
+    c.decode = "greedy"  # greedy decode of the trained policy, or "best": best state seen in training
+    c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
+
+    c.prepare = ml_collections.ConfigDict(dict(
+        embedder="minilm", num_clusters=200, stratified=True, per_cluster=32, val_size=512,
+        split_seed=0, val_fraction=0.1, test_fraction=0.1,
+    ))
+    c.proxy = ml_collections.ConfigDict(dict(
+        kind="ridge", metric="accuracy", dim=64, ridge_lambda=1.0, class_balanced=False,
+        train_steps=50, learning_rate=0.05, weight_decay=1e-4, hidden=64, warm_start=False,
+    ))
+    c.ppo = ml_collections.ConfigDict(dict(
+        num_envs=32, num_steps=16, total_timesteps=64_000, update_epochs=4, num_minibatches=4,
+        network="cluster_scorer", hidden_size=64, num_layers=2, activation="tanh", anneal_lr=True,
+        lr=1e-3, gamma=1.0, gae_lambda=0.95, clip_eps=0.2, ent_coef=0.01, vf_coef=0.5, max_grad_norm=0.5,
+        chunk_updates=25,
+    ))
+    c.dqn = ml_collections.ConfigDict(dict(
+        num_envs=16, total_timesteps=64_000, buffer_size=20_000, batch_size=128, learning_starts=1_000,
+        train_frequency=1, target_update_interval=100, hidden_size=128, num_layers=2,
+        lr=5e-4, gamma=1.0, epsilon_start=1.0, epsilon_end=0.05, epsilon_decay_fraction=0.5, tau=1.0,
+    ))
+    return c

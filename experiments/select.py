@@ -1,0 +1,38 @@
+"""Select a subset of a labelled dataset with RL (or a baseline) and write it to --workdir.
+
+  python experiments/select.py --config=experiments/configs/select.py --workdir=runs/sel \
+      --config.dataset=movie_sentences --config.method=ppo --config.seed=0
+"""
+
+import os
+import sys
+
+# This file's name shadows the standard library's `select` module: keep its folder off the import path.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from rlsel.selectors.run import run_selection
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file("config", None, "Selection config file.", lock_config=True)
+flags.DEFINE_string("workdir", None, "Output folder for selection.json, subset.jsonl and subset/.")
+flags.DEFINE_bool("resume", False, "Resume PPO training from the latest checkpoint in workdir.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+    del argv
+    try:
+        record = run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume)
+    except ValueError as err:  # DataError and config errors: a clear message, no traceback, exit 1
+        logging.error("%s", err)
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
+    print(f"{record['method']}: selected {record['num_selected']} of {record['num_train']} train examples; "
+          f"proxy_val_score {record['proxy_val_score']:.4f}; wrote {FLAGS.workdir}/selection.json")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,124 @@
+"""Prepare stage: load a dataset, embed train and validation texts, cluster, and build the cluster pool.
+
+Embeddings are cached by text content (see `embed_with_cache`), clusterings by dataset fingerprint and
+clustering settings, so a second run over the same data does no encoder or K-Means work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import time
+
+import datasets
+import jax
+import numpy as np
+
+from rlsel.data.embed import embed_with_cache, get_embedder
+from rlsel.data.kmeans import kmeans, stratified_kmeans
+from rlsel.data.pool import ClusterPool, build_pool
+from rlsel.data.sources import load_splits
+from rlsel.data.splits import fingerprint
+
+
+@dataclasses.dataclass(frozen=True)
+class PrepareConfig:
+    """Dataset spec and split options, embedder, and clustering / pool sizes."""
+
+    dataset: str = "movie_sentences"
+    text_column: str = "text"
+    label_column: str = "label"
+    hf_config: str | None = None
+    split_seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    embedder: str = "minilm"
+    num_clusters: int = 200
+    stratified: bool = True
+    per_cluster: int = 32
+    val_size: int = 512
+    seed: int = 0
+    cache_dir: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """Everything downstream stages need: the splits, embeddings, clusters and the fixed-shape pool."""
+
+    config: PrepareConfig
+    splits: datasets.DatasetDict
+    fingerprint: str
+    class_names: list[str]
+    train_x: np.ndarray
+    train_y: np.ndarray
+    val_x: np.ndarray
+    val_y: np.ndarray
+    pool: ClusterPool
+    timings: dict[str, float]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def default_cache_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("RLSEL_CACHE", pathlib.Path.home() / ".cache" / "rlsel"))
+
+
+def _cluster(config: PrepareConfig, x: np.ndarray, y: np.ndarray, num_classes: int, cache: pathlib.Path,
+             fp: str) -> tuple[np.ndarray, np.ndarray]:
+    """(assignments, centroids), read from the cache when this exact clustering was made before."""
+    settings = json.dumps([fp, config.embedder, config.num_clusters, config.stratified, config.seed])
+    path = cache / "clusters" / f"{hashlib.sha1(settings.encode()).hexdigest()[:16]}.npz"
+    if path.exists():
+        with np.load(path) as f:
+            return f["assignments"], f["centroids"]
+    key = jax.random.key(config.seed)
+    if config.stratified:
+        result = stratified_kmeans(key, x, y, config.num_clusters, num_classes=num_classes)
+    else:
+        result = kmeans(key, x, config.num_clusters)
+    assignments, centroids = np.asarray(result.assignments), np.asarray(result.centroids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, assignments=assignments, centroids=centroids)
+    os.replace(tmp, path)
+    return assignments, centroids
+
+
+def prepare(config: PrepareConfig) -> Prepared:
+    """Load, embed, cluster and pool `config.dataset`; see the module docstring for caching."""
+    timings = {}
+    start = time.perf_counter()
+    splits = load_splits(
+        config.dataset,
+        text_column=config.text_column,
+        label_column=config.label_column,
+        seed=config.split_seed,
+        val_fraction=config.val_fraction,
+        test_fraction=config.test_fraction,
+        hf_config=config.hf_config,
+    )
+    fp = fingerprint(splits)
+    names = splits["train"].features["label"].names
+    timings["load_s"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    cache = pathlib.Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+    embedder = get_embedder(config.embedder)
+    train_x = embed_with_cache(embedder, splits["train"]["text"], cache / "embeddings")
+    val_x = embed_with_cache(embedder, splits["validation"]["text"], cache / "embeddings")
+    train_y = np.asarray(splits["train"]["label"], np.int32)
+    val_y = np.asarray(splits["validation"]["label"], np.int32)
+    timings["embed_s"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    assignments, centroids = _cluster(config, train_x, train_y, len(names), cache, fp)
+    pool = build_pool(assignments, train_y, centroids, len(names), len(val_y),
+                      per_cluster=config.per_cluster, val_size=config.val_size, seed=config.seed)
+    timings["cluster_s"] = time.perf_counter() - start
+    return Prepared(config=config, splits=splits, fingerprint=fp, class_names=list(names), train_x=train_x,
+                    train_y=train_y, val_x=val_x, val_y=val_y, pool=pool, timings=timings)

@@ -1,0 +1,38 @@
+"""What every selection method receives: the prepared data, the MDP built on it, and the budget."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from rlsel.data.prepare import Prepared
+from rlsel.env.selection import SelectionEnv, SelectionEnvConfig, SelectionParams
+from rlsel.proxy import ProxyConfig, make_proxy_data
+from rlsel.proxy.data import Projection
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectionContext:
+    prepared: Prepared
+    env: SelectionEnv
+    env_params: SelectionParams
+    projection: Projection
+    env_config: SelectionEnvConfig
+
+    @property
+    def budget_examples(self) -> int:
+        """Examples a non-cluster method may take: the same fraction of the train split."""
+        return max(int(np.floor(self.env_config.budget * len(self.prepared.train_y))), 1)
+
+
+def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> SelectionContext:
+    """Build the proxy arrays and the environment for one prepared dataset."""
+    proxy: ProxyConfig = env_config.proxy
+    data, projection = make_proxy_data(
+        prepared.pool, prepared.train_x, prepared.train_y, prepared.val_x, prepared.val_y,
+        prepared.num_classes, dim=proxy.dim, class_balanced=proxy.class_balanced,
+    )
+    env = SelectionEnv(env_config, prepared.pool.num_clusters, prepared.num_classes)
+    return SelectionContext(prepared=prepared, env=env, env_params=env.make_params(prepared.pool, data),
+                            projection=projection, env_config=env_config)

@@ -1,0 +1,95 @@
+"""PPO selection: train the policy in chunks of one compiled program, checkpoint, then decode greedily."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from rlsel import checkpoint
+from rlsel.agents.networks import masked_logits
+from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.env.rollouts import max_episode_length, rollout
+from rlsel.selectors.base import Selection, from_cluster_mask
+from rlsel.selectors.context import SelectionContext
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkedRun:
+    """How the Python loop drives the program: updates per jit call, checkpoints, resume, progress bar."""
+
+    chunk_updates: int = 25
+    checkpoint_dir: str | None = None
+    resume: bool = False
+    progress: bool = True
+
+
+def greedy_policy_choice(network, params) -> Any:
+    """The most probable valid action under the trained policy."""
+
+    def choose(key, obs, state):
+        del key, state
+        logits, _ = network.apply(params, jax.tree_util.tree_map(lambda x: x[None], obs))
+        return jnp.argmax(masked_logits(logits[0], obs))
+
+    return choose
+
+
+def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
+                  run_config: dict) -> tuple[Any, dict[str, np.ndarray]]:
+    """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed."""
+    runner = jax.jit(ppo.init)(key, hparams)
+    chunk = jax.jit(ppo.update_chunk, static_argnums=2)
+    history: dict[str, list] = {}
+    if run.resume and run.checkpoint_dir and checkpoint.latest_step(run.checkpoint_dir) is not None:
+        like = (runner, _history_like(ppo, runner, hparams, config.num_updates))
+        (runner, saved), _, _ = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like)
+        history = {k: np.asarray(v)[: int(runner.update_step)].tolist() for k, v in saved.items()}
+    done = int(runner.update_step)
+    bar = tqdm(total=config.num_updates, initial=done, disable=not run.progress, desc="ppo", unit="upd")
+    while done < config.num_updates:
+        n = min(run.chunk_updates, config.num_updates - done)
+        runner, metrics = chunk(runner, hparams, n)
+        for name, values in metrics.items():
+            history.setdefault(name, []).extend(np.asarray(values).tolist())
+        done += n
+        bar.update(n)
+        bar.set_postfix(ret=f"{history['episode_return'][-1]:.4f}", score=f"{history['info/score'][-1]:.4f}")
+        if run.checkpoint_dir:
+            padded = {k: _pad(v, config.num_updates) for k, v in history.items()}
+            checkpoint.save_checkpoint(run.checkpoint_dir, done, (runner, padded), run_config)
+    bar.close()
+    return runner, {k: np.asarray(v[: config.num_updates]) for k, v in history.items()}
+
+
+def _pad(values: list, length: int) -> np.ndarray:
+    out = np.zeros(length, np.float32)
+    out[: len(values)] = values
+    return out
+
+
+def _history_like(ppo, runner, hparams, num_updates: int) -> dict:
+    """The structure of the saved metric history: one float per update for every metric name."""
+    _, metrics = jax.eval_shape(lambda r: ppo.update_chunk(r, hparams, 1), runner)
+    return {name: np.zeros(num_updates, np.float32) for name in metrics}
+
+
+def select_ppo(ctx: SelectionContext, key: jax.Array, config: PPOConfig, hparams: PPOHparams,
+               run: ChunkedRun, run_config: dict) -> Selection:
+    """Train PPO on the selection MDP and decode the greedy policy into a subset."""
+    ppo = make_ppo(config, ctx.env, ctx.env_params)
+    train_key, decode_key = jax.random.split(key)
+    runner, history = train_chunked(ppo, config, hparams, train_key, run, run_config)
+    length = max_episode_length(ctx.env_params)
+    choose = greedy_policy_choice(ppo.network, runner.params)
+    state, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(decode_key)
+    curve = {
+        "episode_return": history["episode_return"].tolist(),
+        "proxy_score": history["info/score"].tolist(),
+        "env_steps_per_update": config.batch_size,
+    }
+    return from_cluster_mask(ctx, state.selected, {"episode_return": float(ret), "curve": curve})

@@ -1,0 +1,124 @@
+"""The selection job: prepare, build the MDP, run one method, score it, and write the outputs.
+
+`run_selection(config, workdir)` is what experiments/select.py and the notebooks call. The ConfigDict is
+turned into typed, frozen dataclasses here; nothing jitted ever sees it.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import time
+
+import jax
+import ml_collections
+
+from rlsel.agents.dqn import DQNConfig, DQNHparams
+from rlsel.agents.ppo import PPOConfig, PPOHparams
+from rlsel.data.prepare import PrepareConfig, prepare
+from rlsel.env.selection import SelectionEnvConfig
+from rlsel.proxy import ProxyConfig
+from rlsel.proxy.evaluate import subset_proxy_score
+from rlsel.report.outputs import versions, write_json, write_subset
+from rlsel.selectors.dqn import select_dqn
+from rlsel.selectors.ppo import ChunkedRun, select_ppo
+from rlsel.selectors.simple import select_greedy, select_random, select_random_clusters
+
+METHODS = ("ppo", "dqn", "greedy", "random", "random_clusters")
+
+
+def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
+    p = config.prepare
+    return PrepareConfig(
+        dataset=config.dataset, text_column=config.text_column, label_column=config.label_column,
+        hf_config=config.hf_config or None, split_seed=p.split_seed, val_fraction=p.val_fraction,
+        test_fraction=p.test_fraction, embedder=p.embedder, num_clusters=p.num_clusters,
+        stratified=p.stratified, per_cluster=p.per_cluster, val_size=p.val_size, seed=config.seed,
+        cache_dir=config.cache_dir,
+    )
+
+
+def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
+    return SelectionEnvConfig(budget=config.budget, budget_mode=config.budget_mode,
+                              proxy=ProxyConfig(**config.proxy.to_dict()))
+
+
+def _ppo(config: ml_collections.ConfigDict):
+    c = config.ppo
+    static = PPOConfig(num_envs=c.num_envs, num_steps=c.num_steps, total_timesteps=c.total_timesteps,
+                       update_epochs=c.update_epochs, num_minibatches=c.num_minibatches, network=c.network,
+                       hidden_size=c.hidden_size, num_layers=c.num_layers, activation=c.activation,
+                       anneal_lr=c.anneal_lr)
+    hparams = PPOHparams(lr=c.lr, gamma=c.gamma, gae_lambda=c.gae_lambda, clip_eps=c.clip_eps,
+                         ent_coef=c.ent_coef, vf_coef=c.vf_coef, max_grad_norm=c.max_grad_norm)
+    return static, hparams
+
+
+def _dqn(config: ml_collections.ConfigDict):
+    c = config.dqn
+    static = DQNConfig(num_envs=c.num_envs, total_timesteps=c.total_timesteps, buffer_size=c.buffer_size,
+                       batch_size=c.batch_size, learning_starts=c.learning_starts,
+                       train_frequency=c.train_frequency, target_update_interval=c.target_update_interval,
+                       hidden_sizes=(c.hidden_size,) * c.num_layers)
+    hparams = DQNHparams(lr=c.lr, gamma=c.gamma, epsilon_start=c.epsilon_start, epsilon_end=c.epsilon_end,
+                         epsilon_decay_fraction=c.epsilon_decay_fraction, tau=c.tau)
+    return static, hparams
+
+
+def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
+                  progress: bool = True) -> dict:
+    """Select a subset per `config`, write selection.json, subset.jsonl and subset/ under `workdir`."""
+    from rlsel.selectors.context import make_context
+
+    if config.method not in METHODS:
+        raise ValueError(f"unknown method '{config.method}'; choose one of {', '.join(METHODS)}")
+    workdir = pathlib.Path(workdir)
+    timings = {}
+    start = time.perf_counter()
+    prepared = prepare(prepare_config(config))
+    timings.update(prepared.timings)
+    ctx = make_context(prepared, env_config(config))
+    timings["build_env_s"] = time.perf_counter() - start - sum(prepared.timings.values())
+
+    start = time.perf_counter()
+    key = jax.random.key(config.seed)
+    if config.method == "ppo":
+        static, hparams = _ppo(config)
+        ckpt = workdir / "checkpoints"
+        if not resume and ckpt.exists():
+            shutil.rmtree(ckpt)
+        run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=str(ckpt.resolve()),
+                         resume=resume, progress=progress)
+        selection = select_ppo(ctx, key, static, hparams, run, config.to_dict())
+    elif config.method == "dqn":
+        selection = select_dqn(ctx, key, *_dqn(config))
+    else:
+        chooser = {"greedy": select_greedy, "random": select_random, "random_clusters": select_random_clusters}
+        selection = chooser[config.method](ctx, key)
+    timings["select_s"] = time.perf_counter() - start
+
+    proxy_config = ctx.env_config.proxy
+    score = subset_proxy_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
+                               selection.indices, ctx.env_params.data)
+    record = {
+        "method": config.method,
+        "dataset": config.dataset,
+        "dataset_fingerprint": prepared.fingerprint,
+        "budget": config.budget,
+        "budget_mode": config.budget_mode,
+        "num_train": len(prepared.train_y),
+        "num_selected": len(selection.indices),
+        "indices": selection.indices.tolist(),
+        "clusters": None if selection.clusters is None else selection.clusters.tolist(),
+        "seed": config.seed,
+        "proxy_val_score": score,
+        "proxy_empty_score": float(ctx.env_params.empty_score),
+        "class_names": prepared.class_names,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "config": config.to_dict(),
+        "versions": versions(),
+        **selection.extra,
+    }
+    write_subset(workdir, prepared.splits["train"].select(selection.indices))
+    write_json(workdir / "selection.json", record)
+    return record
