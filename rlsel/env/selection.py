@@ -30,6 +30,7 @@ class SelectionEnvConfig:
     budget: float = 0.05
     budget_mode: str = "examples"
     proxy: ProxyConfig = ProxyConfig()
+    feature_dim: int = 16  # leading (whitened PCA) centroid coordinates in each cluster's features
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
@@ -58,11 +59,12 @@ class SelectionState:
     carry: Any  # proxy-specific running state
 
 
-def cluster_features(pool: ClusterPool, data: ProxyData) -> np.ndarray:
-    """Per-cluster descriptors: mean projected member features, log size, label mix."""
+def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np.ndarray:
+    """Per-cluster descriptors: leading coordinates of the members' mean projected features, log size,
+    label mix. Few centroid coordinates keep per-cluster policies cheap (their cost grows with F)."""
     sizes = pool.sizes.astype(np.float32)
     weights = pool.member_mask / np.maximum(pool.member_mask.sum(1, keepdims=True), 1)
-    centroid = np.einsum("cm,cmd->cd", weights, np.asarray(data.x_sub))
+    centroid = np.einsum("cm,cmd->cd", weights, np.asarray(data.x_sub)[..., :feature_dim])
     log_size = np.log1p(sizes)[:, None] / np.log1p(sizes.max())
     label_mix = pool.label_hist / np.maximum(sizes[:, None], 1)
     return np.concatenate([centroid, log_size, label_mix], axis=1).astype(np.float32)
@@ -100,7 +102,7 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         params = SelectionParams(
             cost=jnp.asarray(cost),
             budget=jnp.asarray(budget, jnp.float32),
-            cluster_features=jnp.asarray(cluster_features(pool, data)),
+            cluster_features=jnp.asarray(cluster_features(pool, data, self.config.feature_dim)),
             empty_score=jnp.asarray(0.0, jnp.float32),
             data=jax.tree_util.tree_map(jnp.asarray, data),
         )

@@ -1,0 +1,89 @@
+"""The selection job end to end on a tiny local dataset: output schema, budgets, resume, bad input."""
+
+import json
+import shutil
+import subprocess
+import sys
+import pathlib
+
+import datasets
+import jax
+import numpy as np
+import pytest
+
+from configs import select as select_configs
+from rlsel import checkpoint
+from rlsel.selectors.run import run_selection
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIELDS = ("method", "dataset", "dataset_fingerprint", "budget", "num_train", "num_selected", "indices",
+          "clusters", "seed", "proxy_val_score", "timings", "config", "versions")
+WORDS = {"pos": "great wonderful superb moving delightful", "neg": "dull awful boring tedious clumsy"}
+
+
+@pytest.fixture(scope="module")
+def dataset_file(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(400):
+        label = "pos" if i % 2 else "neg"
+        words = rng.choice(WORDS[label].split(), 3).tolist() + rng.choice(["film", "plot", "cast", "score"], 2).tolist()
+        rows.append({"review": f"{' '.join(words)} {i}", "sentiment": label})
+    path = tmp_path_factory.mktemp("data") / "reviews.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def tiny_config(dataset_file, cache_dir, method, **overrides):
+    c = select_configs.get_config()
+    c.dataset, c.text_column, c.label_column = dataset_file, "review", "sentiment"
+    c.method, c.budget, c.cache_dir = method, 0.1, str(cache_dir)
+    c.prepare.embedder, c.prepare.num_clusters, c.prepare.per_cluster, c.prepare.val_size = "hash", 24, 8, 64
+    c.proxy.dim = 16
+    c.ppo.update(num_envs=4, num_steps=8, total_timesteps=4 * 8 * 4, num_minibatches=2, update_epochs=2,
+                 hidden_size=16, chunk_updates=2)
+    c.dqn.update(num_envs=4, total_timesteps=4 * 10 * 8, buffer_size=256, batch_size=16, learning_starts=32,
+                 hidden_size=16)
+    for key, value in overrides.items():
+        c[key] = value
+    return c
+
+
+@pytest.mark.parametrize("method", ["random", "random_clusters", "greedy", "ppo", "dqn"])
+def test_every_method_writes_the_contract(dataset_file, tmp_path, method):
+    config = tiny_config(dataset_file, tmp_path / "cache", method)
+    record = run_selection(config, tmp_path / "run", progress=False)
+    saved = json.loads((tmp_path / "run" / "selection.json").read_text())
+    assert all(field in saved for field in FIELDS) and saved["indices"] == record["indices"]
+    assert 0 < saved["num_selected"] <= np.floor(0.1 * saved["num_train"]) + 1e-9
+    assert len(set(saved["indices"])) == saved["num_selected"]
+    lines = (tmp_path / "run" / "subset.jsonl").read_text().splitlines()
+    subset = datasets.load_from_disk(str(tmp_path / "run" / "subset"))
+    assert len(lines) == len(subset) == saved["num_selected"]
+    assert json.loads(lines[0])["label"] in ("neg", "pos")
+    if method != "random":  # cluster methods take every member of each chosen cluster
+        assert saved["clusters"] and saved["proxy_val_score"] > 0
+    assert not list((tmp_path / "run").glob(".*tmp*"))
+
+
+def test_ppo_resume_matches_an_uninterrupted_run(dataset_file, tmp_path):
+    config = tiny_config(dataset_file, tmp_path / "cache", "ppo")
+    full = run_selection(config, tmp_path / "run", progress=False)
+    ckpt = tmp_path / "run" / "checkpoints"
+    assert checkpoint.latest_step(str(ckpt)) == 4
+    shutil.rmtree(ckpt / "4")  # as if the run had stopped after the first chunk
+    resumed = run_selection(config, tmp_path / "run", resume=True, progress=False)
+    assert resumed["indices"] == full["indices"]
+    assert resumed["curve"]["episode_return"] == full["curve"]["episode_return"]
+
+
+def test_script_reports_bad_input_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
+         f"--workdir={out}", f"--config.dataset={tmp_path}/missing.csv"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
