@@ -4,11 +4,16 @@ Prepare movie_sentences (MiniLM embeddings, stratified K-Means), print a cluster
 PPO and 5% at random, finetune MiniLM on each subset, and print the comparison as a table.
 """
 
+import os
 import pathlib
+import sys
+
+# experiments/select.py shadows the standard library's `select` module: keep this folder off the path.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 from absl import app, flags
 
-from configs import select as select_configs
+from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.data.prepare import prepare
 from rlsel.report.clusters import cluster_summary
 from rlsel.selectors.run import prepare_config, run_selection
@@ -20,8 +25,9 @@ flags.DEFINE_integer("seed", 0, "Seed for clustering, PPO and the random baselin
 
 def main(argv):
     del argv
+    quiet_library_logs()
     workdir = pathlib.Path(FLAGS.workdir)
-    base = select_configs.get_config()
+    base = load_config_file(pathlib.Path(__file__).parent / "configs" / "select.py")
     base.seed = FLAGS.seed
     print(cluster_summary(prepare(prepare_config(base))), flush=True)
     rows = []

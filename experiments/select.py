@@ -10,9 +10,10 @@ import sys
 # This file's name shadows the standard library's `select` module: keep its folder off the import path.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
-from absl import app, flags, logging
+from absl import app, flags
 from ml_collections import config_flags
 
+from rlsel.cli import quiet_library_logs, run_or_exit
 from rlsel.selectors.run import run_selection
 
 FLAGS = flags.FLAGS
@@ -24,12 +25,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
     del argv
-    try:
-        record = run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume)
-    except ValueError as err:  # DataError and config errors: a clear message, no traceback, exit 1
-        logging.error("%s", err)
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(1)
+    quiet_library_logs()
+    record = run_or_exit(lambda: run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume))
     print(f"{record['method']}: selected {record['num_selected']} of {record['num_train']} train examples; "
           f"proxy_val_score {record['proxy_val_score']:.4f}; wrote {FLAGS.workdir}/selection.json")
 

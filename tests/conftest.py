@@ -1,6 +1,15 @@
-"""Test-wide setup: experiment configs importable as `configs.*`, as the scripts see them."""
+"""Test-wide fixtures: the experiment configs, loaded by path as the scripts load them."""
 
 import pathlib
-import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "experiments"))
+import pytest
+
+from rlsel.cli import load_config_file
+
+CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "configs"
+
+
+@pytest.fixture
+def select_config():
+    """A fresh copy of experiments/configs/select.py's defaults."""
+    return load_config_file(CONFIGS / "select.py")

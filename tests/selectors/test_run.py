@@ -11,7 +11,6 @@ import jax
 import numpy as np
 import pytest
 
-from configs import select as select_configs
 from rlsel import checkpoint
 from rlsel.selectors.run import run_selection
 
@@ -34,8 +33,7 @@ def dataset_file(tmp_path_factory):
     return str(path)
 
 
-def tiny_config(dataset_file, cache_dir, method, **overrides):
-    c = select_configs.get_config()
+def tiny_config(c, dataset_file, cache_dir, method, **overrides):
     c.dataset, c.text_column, c.label_column = dataset_file, "review", "sentiment"
     c.method, c.budget, c.cache_dir = method, 0.1, str(cache_dir)
     c.prepare.embedder, c.prepare.num_clusters, c.prepare.per_cluster, c.prepare.val_size = "hash", 24, 8, 64
@@ -50,8 +48,8 @@ def tiny_config(dataset_file, cache_dir, method, **overrides):
 
 
 @pytest.mark.parametrize("method", ["random", "random_clusters", "greedy", "ppo", "dqn"])
-def test_every_method_writes_the_contract(dataset_file, tmp_path, method):
-    config = tiny_config(dataset_file, tmp_path / "cache", method)
+def test_every_method_writes_the_contract(select_config, dataset_file, tmp_path, method):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", method)
     record = run_selection(config, tmp_path / "run", progress=False)
     saved = json.loads((tmp_path / "run" / "selection.json").read_text())
     assert all(field in saved for field in FIELDS) and saved["indices"] == record["indices"]
@@ -66,8 +64,8 @@ def test_every_method_writes_the_contract(dataset_file, tmp_path, method):
     assert not list((tmp_path / "run").glob(".*tmp*"))
 
 
-def test_ppo_resume_matches_an_uninterrupted_run(dataset_file, tmp_path):
-    config = tiny_config(dataset_file, tmp_path / "cache", "ppo")
+def test_ppo_resume_matches_an_uninterrupted_run(select_config, dataset_file, tmp_path):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo")
     full = run_selection(config, tmp_path / "run", progress=False)
     ckpt = tmp_path / "run" / "checkpoints"
     assert checkpoint.latest_step(str(ckpt)) == 4
