@@ -1,7 +1,7 @@
 """The main job on the built-in default, as `make demo` runs it.
 
-Prepare movie_sentences (MiniLM embeddings, stratified K-Means), print a cluster summary, select 5% with
-PPO and 5% at random, finetune MiniLM on each subset, and print the comparison as a table.
+Prepare movie_sentences (MiniLM embeddings, stratified K-Means) and print a cluster summary; select 5%
+with PPO and 5% at random; finetune MiniLM on each subset; print the comparison as a table.
 """
 
 import os
@@ -13,32 +13,39 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 
 from absl import app, flags
 
-from rlsel.cli import load_config_file, quiet_library_logs
+from rlsel.cli import load_config_file, quiet_library_logs, run_or_exit
 from rlsel.data.prepare import prepare
+from rlsel.report import compare
 from rlsel.report.clusters import cluster_summary
-from rlsel.selectors.run import prepare_config, run_selection
+from rlsel.report.outputs import write_text
+from rlsel.report.runs import select_and_finetune
+from rlsel.selectors.run import prepare_config
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", "runs/demo", "Where the demo writes its runs.")
-flags.DEFINE_integer("seed", 0, "Seed for clustering, PPO and the random baseline.")
+flags.DEFINE_integer("seed", 0, "Seed for clustering, PPO, the random baseline and the finetunes.")
+flags.DEFINE_list("methods", ["ppo", "random"], "Selection methods to compare.")
+
+CONFIGS = pathlib.Path(__file__).parent / "configs"
 
 
 def main(argv):
     del argv
     quiet_library_logs()
     workdir = pathlib.Path(FLAGS.workdir)
-    base = load_config_file(pathlib.Path(__file__).parent / "configs" / "select.py")
-    base.seed = FLAGS.seed
-    print(cluster_summary(prepare(prepare_config(base))), flush=True)
+    select_config = load_config_file(CONFIGS / "select.py")
+    finetune_config = load_config_file(CONFIGS / "finetune.py")
+    select_config.seed = FLAGS.seed
+    print(run_or_exit(lambda: cluster_summary(prepare(prepare_config(select_config)))), flush=True)
     rows = []
-    for method in ("ppo", "random"):
-        config = base.copy_and_resolve_references()
-        config.method = method
-        record = run_selection(config, workdir / method)
-        rows.append((method, record["num_selected"], record["proxy_val_score"], record["timings"]["select_s"]))
-    print(f"\n{'method':<10} {'selected':>8} {'proxy_val':>9} {'select_s':>8}")
-    for method, n, score, secs in rows:
-        print(f"{method:<10} {n:>8} {score:>9.4f} {secs:>8.1f}")
+    for method in FLAGS.methods:
+        print(f"\n== {method}: select {select_config.budget:.0%} and finetune MiniLM", flush=True)
+        rows.append(run_or_exit(lambda: select_and_finetune(select_config, finetune_config, method, FLAGS.seed,
+                                                            workdir / method, progress=True)))
+    compare.write_csv(workdir / "results.csv", rows)
+    table = compare.markdown_table(rows)
+    write_text(workdir / "results.md", table)
+    print("\n" + table)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""Compare selection methods at one budget over several seeds, against full-data finetuning.
+
+  python experiments/compare.py --workdir=runs/compare --methods=ppo,random,random_clusters,greedy \
+      --seeds=0,1,2 --select_config=experiments/configs/select.py \
+      --finetune_config=experiments/configs/finetune.py --select_config.dataset=movie_sentences
+
+Each (method, seed) selects into WORKDIR/METHOD/seedS and finetunes on the subset there; `full` finetunes
+on the whole train split once per seed. Finished runs (a finetune.json present) are reused. Writes
+WORKDIR/results.csv, results.md and results.png.
+"""
+
+import os
+import pathlib
+import sys
+
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from rlsel.cli import quiet_library_logs, run_or_exit
+from rlsel.report import compare
+from rlsel.report.outputs import write_text
+from rlsel.report.runs import select_and_finetune
+from rlsel.selectors.run import METHODS
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file("select_config", None, "Selection config file.", lock_config=True)
+config_flags.DEFINE_config_file("finetune_config", None, "Finetune config file.", lock_config=True)
+flags.DEFINE_string("workdir", None, "Output folder.")
+flags.DEFINE_list("methods", ["ppo", "random", "random_clusters"], f"Any of {METHODS}, plus 'full'.")
+flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds (selection and finetune).")
+flags.mark_flags_as_required(["select_config", "finetune_config", "workdir"])
+
+
+def main(argv):
+    del argv
+    quiet_library_logs()
+    unknown = [m for m in FLAGS.methods if m not in METHODS + ("full",)]
+    if unknown:
+        print(f"error: unknown methods {unknown}; choose from {METHODS + ('full',)}", file=sys.stderr)
+        sys.exit(1)
+    root = pathlib.Path(FLAGS.workdir)
+    rows = []
+    for method in FLAGS.methods:
+        for seed in map(int, FLAGS.seeds):
+            row = run_or_exit(lambda: select_and_finetune(FLAGS.select_config, FLAGS.finetune_config, method, seed,
+                                                          root / method / f"seed{seed}"))
+            rows.append(row)
+            print(f"{method} seed {seed}: {row['num_selected']} examples, test accuracy "
+                  f"{row['test_accuracy']:.4f}", flush=True)
+    compare.write_csv(root / "results.csv", rows)
+    table = compare.markdown_table(rows)
+    write_text(root / "results.md", table)
+    compare.plot(rows, root / "results.png")
+    print(table)
+
+
+if __name__ == "__main__":
+    app.run(main)

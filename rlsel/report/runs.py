@@ -1,0 +1,57 @@
+"""One comparison run: select with a method (or take the full train split), finetune, return a results row."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import ml_collections
+
+from rlsel.finetune.run import run_finetune
+from rlsel.selectors.run import run_selection
+
+SPLIT_FIELDS = ("split_seed", "val_fraction", "test_fraction")
+
+
+def full_data_finetune_config(select_config: ml_collections.ConfigDict,
+                              finetune_config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """A finetune config on the whole train split of the same dataset and splits as `select_config`."""
+    config = finetune_config.copy_and_resolve_references()
+    config.selection, config.dataset = "full", select_config.dataset
+    config.prepare.update({k: select_config.prepare[k] for k in SPLIT_FIELDS})
+    for key in ("text_column", "label_column", "hf_config"):
+        config[key] = select_config[key]
+    return config
+
+
+def select_and_finetune(select_config: ml_collections.ConfigDict, finetune_config: ml_collections.ConfigDict,
+                        method: str, seed: int, workdir: pathlib.Path, progress: bool = False) -> dict:
+    """Run (or reuse, when finetune.json exists) one method at one seed; `full` skips selection."""
+    select_config = select_config.copy_and_resolve_references()
+    select_config.method, select_config.seed = method, seed
+    done = workdir / "finetune.json"
+    if done.exists():
+        tuned = json.loads(done.read_text())
+        selected = None if method == "full" else json.loads((workdir / "selection.json").read_text())
+    elif method == "full":
+        selected = None
+        config = full_data_finetune_config(select_config, finetune_config)
+        config.seed = seed
+        tuned = run_finetune(config, workdir)
+    else:
+        selected = run_selection(select_config, workdir, progress=progress)
+        config = finetune_config.copy_and_resolve_references()
+        config.selection, config.seed = str(workdir / "selection.json"), seed
+        tuned = run_finetune(config, workdir)
+    return {
+        "dataset": select_config.dataset,
+        "method": method,
+        "seed": seed,
+        "budget": 1.0 if method == "full" else select_config.budget,
+        "num_selected": tuned["num_train_examples"],
+        "proxy_val_score": selected["proxy_val_score"] if selected else "",
+        "test_accuracy": tuned["test_accuracy"],
+        "test_macro_f1": tuned["test_macro_f1"],
+        "select_wall_s": round(sum(selected["timings"].values()), 2) if selected else 0.0,
+        "finetune_wall_s": tuned["wall_s"],
+    }
