@@ -66,6 +66,25 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
     return runner, {k: np.asarray(v[: config.num_updates]) for k, v in history.items()}
 
 
+def train_seeds(ppo, config: PPOConfig, hparams: PPOHparams, keys: jax.Array, chunk_updates: int = 25):
+    """Runs vmapped over `keys`, `chunk_updates` updates per call; metrics stacked as [seeds, updates].
+
+    Chunks equal the single program bit for bit; they also keep each call short, which matters on small
+    CPUs: XLA hung here (every thread idle) on single calls that run for minutes.
+    """
+    runners = jax.jit(jax.vmap(ppo.init, in_axes=(0, None)))(keys, hparams)
+    chunk = jax.jit(jax.vmap(ppo.update_chunk, in_axes=(0, None, None)), static_argnums=2)
+    history: dict[str, list] = {}
+    done = 0
+    while done < config.num_updates:
+        n = min(chunk_updates, config.num_updates - done)
+        runners, metrics = jax.block_until_ready(chunk(runners, hparams, n))
+        for name, values in metrics.items():
+            history.setdefault(name, []).append(np.asarray(values))
+        done += n
+    return runners, {name: np.concatenate(parts, axis=1) for name, parts in history.items()}
+
+
 def _pad(values: list, length: int) -> np.ndarray:
     out = np.zeros(length, np.float32)
     out[: len(values)] = values
