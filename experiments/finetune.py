@@ -1,0 +1,38 @@
+"""Finetune a pretrained LM classifier on a selected subset (or the full train split) and test it once.
+
+  python experiments/finetune.py --config=experiments/configs/finetune.py --workdir=runs/ft \
+      --config.selection=runs/sel/selection.json --config.model=minilm --config.seed=0
+"""
+
+import os
+import sys
+
+# experiments/select.py, beside this file, shadows the standard library's `select` module (which
+# subprocess imports): keep this folder off the import path.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from rlsel.finetune.run import run_finetune
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file("config", None, "Finetune config file.", lock_config=True)
+flags.DEFINE_string("workdir", None, "Output folder for finetune.json and checkpoint/.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+    del argv
+    try:
+        record = run_finetune(FLAGS.config, FLAGS.workdir)
+    except ValueError as err:  # DataError and config errors: one clear line, no traceback, exit 1
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
+    print(f"{record['model']} on {record['num_train_examples']} examples ({record['method']}): "
+          f"test_accuracy {record['test_accuracy']:.4f}, test_macro_f1 {record['test_macro_f1']:.4f}, "
+          f"{record['steps']} steps in {record['wall_s']:.0f}s; wrote {FLAGS.workdir}/finetune.json")
+
+
+if __name__ == "__main__":
+    app.run(main)
