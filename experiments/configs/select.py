@@ -25,9 +25,9 @@ def get_config() -> ml_collections.ConfigDict:
         train_steps=50, learning_rate=0.05, weight_decay=1e-4, hidden=64, warm_start=False,
     ))
     c.ppo = ml_collections.ConfigDict(dict(
-        num_envs=32, num_steps=16, total_timesteps=64_000, update_epochs=4, num_minibatches=4,
+        num_envs=32, num_steps=16, total_timesteps=128_000, update_epochs=4, num_minibatches=4,
         network="mlp", hidden_size=64, num_layers=2, activation="tanh", anneal_lr=True,
-        lr=1e-3, gamma=1.0, gae_lambda=0.95, clip_eps=0.2, ent_coef=0.01, vf_coef=0.5, max_grad_norm=0.5,
+        lr=1e-3, gamma=1.0, gae_lambda=0.95, clip_eps=0.2, ent_coef=0.0, vf_coef=0.5, max_grad_norm=0.5,
         chunk_updates=25,
     ))
     c.dqn = ml_collections.ConfigDict(dict(
