@@ -14,6 +14,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 from absl import app, flags
 from ml_collections import config_flags
 
+from rlsel.cli import quiet_library_logs, run_or_exit
 from rlsel.finetune.run import run_finetune
 
 FLAGS = flags.FLAGS
@@ -24,11 +25,8 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
     del argv
-    try:
-        record = run_finetune(FLAGS.config, FLAGS.workdir)
-    except ValueError as err:  # DataError and config errors: one clear line, no traceback, exit 1
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(1)
+    quiet_library_logs()
+    record = run_or_exit(lambda: run_finetune(FLAGS.config, FLAGS.workdir))
     print(f"{record['model']} on {record['num_train_examples']} examples ({record['method']}): "
           f"test_accuracy {record['test_accuracy']:.4f}, test_macro_f1 {record['test_macro_f1']:.4f}, "
           f"{record['steps']} steps in {record['wall_s']:.0f}s; wrote {FLAGS.workdir}/finetune.json")
