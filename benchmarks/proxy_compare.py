@@ -17,18 +17,17 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root, for experiments/
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import app, flags
 
-from experiments.proxy_fidelity import full_subset_scores, random_episodes, spearman, strong_scores
 from rlsel.data.prepare import PrepareConfig, prepare
 from rlsel.env.rollouts import random_choice
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
+from rlsel.report.fidelity import full_subset_scores, random_episodes, spearman, strong_scores
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 

@@ -1,4 +1,4 @@
-"""experiments/proxy_fidelity.py: the three subset scores on planted data, and the script end to end."""
+"""Proxy fidelity (rlsel.report.fidelity): the three subset scores on planted data, and the script end to end."""
 
 import importlib.util
 import json
@@ -15,21 +15,17 @@ from rlsel.data.prepare import PrepareConfig, Prepared
 from rlsel.data.synthetic import planted_clusters
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
+from rlsel.report import fidelity
 from rlsel.selectors.context import make_context
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "experiments" / "proxy_fidelity.py"
-
 
 def _load(name, path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-fidelity = _load("proxy_fidelity", SCRIPT)
-
 
 @pytest.fixture(scope="module")
 def planted():
@@ -40,18 +36,15 @@ def planted():
                         train_x=p.train_x, train_y=p.train_y, val_x=p.val_x, val_y=p.val_y, pool=pool, timings={})
     return p, prepared
 
-
 def _ctx(prepared, kind):
     proxy = ProxyConfig(kind=kind, dim=0, ridge_lambda=0.5, train_steps=100)
     return make_context(prepared, SelectionEnvConfig(budget=4 / 12, budget_mode="clusters", proxy=proxy))
-
 
 @pytest.fixture(scope="module")
 def ridge_episodes(planted):
     ctx = _ctx(planted[1], "ridge")
     masks, env = fidelity.random_episodes(ctx, jax.random.key(0), 12)
     return ctx, masks, env
-
 
 def test_random_episodes_spend_the_budget_on_distinct_subsets(ridge_episodes):
     ctx, masks, env = ridge_episodes
@@ -60,7 +53,6 @@ def test_random_episodes_spend_the_budget_on_distinct_subsets(ridge_episodes):
     proxy, data = ctx.env.proxy, ctx.env_params.data
     refit = [float(proxy.score_weights(proxy.fit_mask(m, data), data)) for m in masks]
     np.testing.assert_allclose(env, refit, atol=1e-6)  # the final env score is the subset's proxy score
-
 
 def test_ridge_full_subset_score_is_least_squares_on_all_rows_and_full_validation(planted, ridge_episodes):
     p, _ = planted
@@ -74,7 +66,6 @@ def test_ridge_full_subset_score_is_least_squares_on_all_rows_and_full_validatio
         assert score == pytest.approx(np.mean(predicted == p.val_y), abs=1e-6)
     assert not np.allclose(full, env)  # 400 validation rows, not the 60-row subsample
 
-
 def test_ranking_by_the_proxy_agrees_with_the_strong_model(planted, ridge_episodes):
     _, prepared = planted
     ctx, masks, env = ridge_episodes
@@ -82,7 +73,6 @@ def test_ranking_by_the_proxy_agrees_with_the_strong_model(planted, ridge_episod
     noisy = masks.astype(int) @ planted[0].noisy.astype(int)
     assert fidelity.spearman(strong, -noisy) > 0.5  # more relabelled clusters, worse subsets
     assert fidelity.spearman(env, strong) > 0.5
-
 
 def test_trained_proxy_full_subset_score_uses_every_member_row(planted):
     p, prepared = planted
@@ -94,17 +84,14 @@ def test_trained_proxy_full_subset_score_uses_every_member_row(planted):
     full = fidelity.full_subset_scores(ctx, masks, jax.random.key(0))
     assert full[0] > 0.85 and full[0] > full[1] + 0.1
 
-
 def test_strong_accuracy_handles_a_single_class_subset():
     x, y_val = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
     assert fidelity.strong_accuracy(x, np.ones(4, int), x, y_val, 100) == pytest.approx(0.5)
     assert fidelity.strong_accuracy(x, y_val, x, y_val[::-1], 100) == pytest.approx(0.0)
 
-
 def test_spearman_is_undefined_for_constant_scores():
     assert fidelity.spearman(np.array([1.0, 2, 3]), np.array([0.5, 0.5, 0.5])) is None
     assert fidelity.spearman(np.array([1.0, 2, 3]), np.array([3.0, 2, 1])) == pytest.approx(-1.0)
-
 
 @pytest.mark.slow
 def test_script_writes_fidelity_json_on_tiny_data(tmp_path):
@@ -127,7 +114,6 @@ def test_script_writes_fidelity_json_on_tiny_data(tmp_path):
         assert saved[name] is None or -1 <= saved[name] <= 1
     assert [f["num_train_examples"] for f in saved["finetune"]] == saved["subset_sizes"][:2]
     assert all(0 <= f["test_accuracy"] <= 1 for f in saved["finetune"]) and saved["spearman_finetune"] is None
-
 
 @pytest.mark.slow
 def test_script_reports_bad_config_without_traceback(tmp_path):
