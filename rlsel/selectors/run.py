@@ -20,6 +20,7 @@ from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_proxy_score
 from rlsel.report.outputs import versions, write_json, write_subset
+from rlsel.selectors.context import make_context
 from rlsel.selectors.dqn import select_dqn
 from rlsel.selectors.ppo import ChunkedRun, select_ppo
 from rlsel.selectors.simple import select_greedy, select_random, select_random_clusters
@@ -68,8 +69,6 @@ def _dqn(config: ml_collections.ConfigDict):
 def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
                   progress: bool = True) -> dict:
     """Select a subset per `config`, write selection.json, subset.jsonl and subset/ under `workdir`."""
-    from rlsel.selectors.context import make_context
-
     if config.method not in METHODS:
         raise ValueError(f"unknown method '{config.method}'; choose one of {', '.join(METHODS)}")
     workdir = pathlib.Path(workdir)
