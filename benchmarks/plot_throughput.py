@@ -25,7 +25,9 @@ def _rates(ax, record: dict) -> None:
     ax.plot([r["num_envs"] for r in rows], [r["env_steps_per_s"] for r in rows], "o-", label="fused, 1 device")
     four = [r for r in record.get("devices_4", {}).get("per_env_count", []) if r["num_devices"] == 4]
     if four:
-        ax.plot([r["num_envs"] for r in four], [r["env_steps_per_s"] for r in four], "s--", label="fused, 4 host devices")
+        proxy = record["devices_4"]["proxy"]
+        ax.plot([r["num_envs"] for r in four], [r["env_steps_per_s"] for r in four], "s--",
+                label=f"fused, 4 host devices ({proxy} proxy)")
     ax.axhline(record["loop_env_steps_per_s"], color="C2", ls=":", label="loop: one jit call per state")
     ax.axhline(record["sklearn_env_steps_per_s"], color="C3", ls=":", label="sklearn LogisticRegression per state")
     ax.set(xscale="log", yscale="log", xlabel="vmapped environments", ylabel="env steps / s",
@@ -47,6 +49,16 @@ def _variants(ax, variants: dict) -> None:
     ax.tick_params(axis="y", labelsize=7)
 
 
+def _ops(ax, record: dict) -> None:
+    """Exclusive time per env step of the costliest XLA ops at the best env count."""
+    num_envs = record["best_num_envs"]
+    ops = record["op_profile_us_per_env_step"][str(num_envs)]
+    names = [n for n in ops if n != "all_ops"][::-1]
+    ax.barh(names, [ops[n] for n in names], color="C0")
+    ax.set(xlabel="us per env step (exclusive, profiled)", title=f"costliest XLA ops at {num_envs} envs")
+    ax.tick_params(axis="y", labelsize=7)
+
+
 def plot(record: dict, path: pathlib.Path) -> None:
     """Draw the report's panels into `path` (PNG), written to a temporary name and renamed."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
@@ -55,6 +67,8 @@ def plot(record: dict, path: pathlib.Path) -> None:
         _series(ax, axis, rows)
     if record.get("variants"):
         _variants(axes[1, 1], record["variants"])
+    if record.get("op_profile_us_per_env_step"):
+        _ops(axes[1, 2], record)
     for ax in axes.flat:
         if not ax.has_data():
             ax.set_axis_off()

@@ -18,15 +18,20 @@ Absolute rates depend on the machine's load; the ratios, measured interleaved, a
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
+import gzip
 import json
+import math
 import os
 import pathlib
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from functools import partial
 from typing import Any, Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root, for `rlsel`
@@ -34,7 +39,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import app, flags
+from absl import app, flags, logging
 from flax import struct
 from sklearn.linear_model import LogisticRegression
 
@@ -45,7 +50,8 @@ from rlsel.data.prepare import PrepareConfig, Prepared, prepare
 from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
-from rlsel.proxy.ridge import RidgeCarry, RidgeProxy
+from rlsel.proxy import metrics
+from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, solve
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
@@ -54,7 +60,8 @@ _PLOT = flags.DEFINE_string("plot", "", "PNG path for the plot; default: --out w
 _DATASET = flags.DEFINE_string("dataset", "movie_sentences", "Dataset spec, as in the select config.")
 _EMBEDDER = flags.DEFINE_string("embedder", "minilm", "Embedder of the prepare stage (`hash` for quick runs).")
 _CACHE = flags.DEFINE_string("cache_dir", "", "Embedding and cluster cache; default $RLSEL_CACHE or ~/.cache/rlsel.")
-_ENV_COUNTS = flags.DEFINE_list("env_counts", ["1", "8", "64", "256"], "Vmapped env counts of the fused runs.")
+_ENV_COUNTS = flags.DEFINE_list("env_counts", ["1", "8", "16", "32", "64", "128", "256"],
+                                "Vmapped env counts of the fused runs.")
 _ENV_STEPS = flags.DEFINE_integer("env_steps", 8192, "Env steps per timed fused run (scan length x env count).")
 _REPEATS = flags.DEFINE_integer("repeats", 7, "Timed repeats after compile; medians are reported.")
 _STATES = flags.DEFINE_integer("num_states", 200, "States of random episodes scored by the loop and sklearn.")
@@ -63,12 +70,19 @@ _SCALING = flags.DEFINE_bool("scaling", True, "Run the scaling series (e).")
 _VARIANTS = flags.DEFINE_bool("variants", True, "Time the prototype speed-ups beside the baseline.")
 _DEVICES4 = flags.DEFINE_bool("devices_4", True, "Measure the env batch sharded over 4 host devices.")
 _DEVICES4_ENVS = flags.DEFINE_list("devices4_envs", ["64", "256"], "Env counts of the sharded runs.")
-_PROFILE = flags.DEFINE_string("profile_dir", "", "Save a jax.profiler trace of the best fused run here.")
+_DEVICES4_PROXY = flags.DEFINE_enum(
+    "devices4_proxy", "sequential_cholesky", ["sequential_cholesky", "cg8_warm", "ridge"],
+    "Proxy of the sharded runs. `ridge` as is (batched LAPACK Cholesky) deadlocks on several CPU host devices "
+    "with jaxlib 0.10.2 (its batch split waits inside XLA's intra-op pool); the exact `sequential_cholesky` "
+    "and the approximate pure-XLA `cg8_warm` prototypes do not.")
+_OPS = flags.DEFINE_bool("op_profile", True, "Per-op time per env step (jax.profiler) at the best and largest "
+                         "env counts.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of clustering, episodes and actions.")
 _WORKER = flags.DEFINE_bool("devices4_worker", False, "Internal: run only the sharded part, print JSON.")
 
 MIN_SCAN = 16  # fewest vmapped steps per timed run, so that per-call overhead stays small
 PEAK_SIZE = 2048
+SUBPROCESS_TIMEOUT_S = 1800
 
 
 # ---- (a) the fused program -------------------------------------------------------------------------
@@ -88,8 +102,9 @@ def categorical_valid_action(key: jax.Array, mask: jax.Array) -> jax.Array:
 def fused_program(env: SelectionEnv, params: Any, num_envs: int, num_steps: int, carry_obs: bool = True,
                   sampler: Callable = uniform_valid_action) -> tuple[Callable, Callable]:
     """(reset, run): `reset(key)` is the carry of `num_envs` envs; `run(carry, key)` sums the rewards of
-    `num_steps` auto-resetting vmapped steps with random valid actions. Without `carry_obs` the loop keeps
-    only env states (the action mask is recomputed), so per-cluster features stay out of the carry."""
+    `num_steps` auto-resetting vmapped steps with random valid actions, per env (no cross-env reduction, so
+    a sharded run needs no collectives). Without `carry_obs` the loop keeps only env states (the action mask
+    is recomputed), so per-cluster features stay out of the carry."""
 
     def one_env(key, obs, state):
         k_act, k_step = jax.random.split(key)
@@ -107,10 +122,11 @@ def fused_program(env: SelectionEnv, params: Any, num_envs: int, num_steps: int,
         def body(inner, k):
             obs, state, total = inner
             obs, state, reward = step(jax.random.split(k, num_envs), obs, state)
-            return (obs, state, total + reward.sum()), None
+            return (obs, state, total + reward), None
 
-        (_, _, total), _ = jax.lax.scan(body, (*carry, jnp.zeros(())), jax.random.split(key, num_steps))
-        return total
+        totals = jnp.zeros((num_envs,), jnp.float32)
+        (_, _, totals), _ = jax.lax.scan(body, (*carry, totals), jax.random.split(key, num_steps))
+        return totals
 
     return jax.jit(reset), jax.jit(run)
 
@@ -157,6 +173,45 @@ def fused_series(ctx: SelectionContext, counts: list[int], repeats: int) -> tupl
     series = [{"num_envs": n, "env_steps_per_s": steps[n] / med[n], "us_per_env_step": 1e6 * med[n] / steps[n],
                "scan_length": steps[n] // n, "median_run_s": med[n]} for n in counts]
     return series, 2 * PEAK_SIZE**3 / med["peak"] / 1e9
+
+
+HOST_EVENTS = ("ThunkExecutor", "$", "Pjit", "Common", "Slinky")  # trace events that are not XLA ops
+
+
+def self_times(events: list[dict]) -> collections.Counter:
+    """Total exclusive time per event name: a loop's time without the ops nested in it on the same thread."""
+    totals = collections.Counter()
+    by_thread = collections.defaultdict(list)
+    for event in events:
+        by_thread[(event.get("pid"), event.get("tid"))].append(event)
+    for thread in by_thread.values():
+        stack = []  # [end time, event name] of the enclosing events
+        for event in sorted(thread, key=lambda e: (e["ts"], -e.get("dur", 0.0))):
+            start, dur = event["ts"], event.get("dur", 0.0)
+            while stack and stack[-1][0] <= start:
+                stack.pop()
+            if stack:
+                totals[stack[-1][1]] -= dur
+            totals[event["name"]] += dur
+            stack.append((start + dur, event["name"]))
+    return totals
+
+
+def op_profile(call: Callable[[int], Any], env_steps: int, top: int = 12) -> dict[str, float]:
+    """Microseconds per env step of the costliest XLA ops of a fused call, read from a jax.profiler trace."""
+    jax.block_until_ready(call(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        jax.profiler.start_trace(tmp, create_perfetto_trace=True)
+        for seed in range(3):
+            jax.block_until_ready(call(seed + 1))
+        jax.profiler.stop_trace()
+        trace = json.loads(gzip.decompress(next(pathlib.Path(tmp).rglob("*perfetto_trace.json.gz")).read_bytes()))
+    events = [e for e in (trace["traceEvents"] if isinstance(trace, dict) else trace)
+              if e.get("ph") == "X" and not e["name"].startswith(HOST_EVENTS)]
+    totals = self_times(events)
+    per_step = lambda us: us / (3 * env_steps)
+    return {"all_ops": per_step(sum(totals.values())),
+            **{name: per_step(us) for name, us in totals.most_common(top)}}
 
 
 # ---- (b, c) per-state loops over the same states ---------------------------------------------------
@@ -310,6 +365,51 @@ class CGRidgeProxy(RidgeProxy):
         return self.score_weights(weights, data), WarmCarry(gram, moment, weights)
 
 
+class DiffRidgeProxy(RidgeProxy):
+    """Prototype for two classes scored by accuracy: solve for w0 - w1 only (one right-hand side); the
+    argmax of two outputs is the sign of their difference, so scores are unchanged."""
+
+    def add(self, key, carry, selected, action, data):
+        carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
+        diff = solve(carry.gram, carry.moment[:, :1] - carry.moment[:, 1:], self.config.ridge_lambda)
+        margin = self.predict(diff, data.x_val)
+        logits = jnp.concatenate([margin, jnp.zeros_like(margin)], axis=1)
+        return metrics.score(self.config.metric, logits, data.y_val, least_squares=True), carry
+
+
+def sequential_solve(ridge_lambda: float) -> Callable:
+    """`solve` whose vmap loops over the batch with `lax.map`, one matrix per device per LAPACK call: no call
+    waits on another inside XLA's CPU thread pool (the batched kernel can deadlock there), each matrix is
+    factored and solved while it is in cache, and a batch sharded over devices stays sharded."""
+    raw = partial(solve, ridge_lambda=ridge_lambda)
+
+    @jax.custom_batching.custom_vmap
+    def one(gram, moment):
+        return raw(gram, moment)
+
+    @one.def_vmap
+    def _mapped(axis_size, in_batched, gram, moment):
+        chunks = math.gcd(axis_size, jax.device_count())  # aligned with an even split over the devices
+
+        def split(x, batched):  # [B, ...] -> [B / chunks, chunks, ...]; chunk i = the i-th block of the batch
+            x = x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
+            return x.reshape(chunks, axis_size // chunks, *x.shape[1:]).swapaxes(0, 1)
+
+        out = jax.lax.map(lambda gm: jax.vmap(raw)(*gm), (split(gram, in_batched[0]), split(moment, in_batched[1])))
+        return out.swapaxes(0, 1).reshape(axis_size, *out.shape[2:]), True
+
+    return one
+
+
+class SequentialRidgeProxy(RidgeProxy):
+    """Prototype: the exact ridge with `sequential_solve` (deadlock-free on CPU host devices)."""
+
+    def add(self, key, carry, selected, action, data):
+        carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
+        weights = sequential_solve(self.config.ridge_lambda)(carry.gram, carry.moment)
+        return self.score_weights(weights, data), carry
+
+
 class LURidgeProxy(RidgeProxy):
     """Prototype: `jnp.linalg.solve` (LU with pivoting) instead of Cholesky; exact."""
 
@@ -344,11 +444,14 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
         "categorical_sampler": (ctx, ctx.env, {"sampler": categorical_valid_action}),
         "no_obs_carry": (ctx, ctx.env, {"carry_obs": False}),
         "lu_solve": (ctx, with_proxy(ctx.env, LURidgeProxy(config)), {}),
+        "sequential_cholesky": (ctx, with_proxy(ctx.env, SequentialRidgeProxy(config)), {}),
         "cg4_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 4)), {}),
         "cg8_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 8)), {}),
         "dim32": (ctx32, ctx32.env, {}),
         "dim32_no_obs_carry": (ctx32, ctx32.env, {"carry_obs": False}),
     }
+    if prepared.num_classes == 2 and config.metric == "accuracy":
+        cases["two_class_single_rhs"] = (ctx, with_proxy(ctx.env, DiffRidgeProxy(config)), {})
     calls, steps = {}, {}
     for name, (c, env, kwargs) in cases.items():
         calls[name], steps[name] = fused_call(env, c.env_params, num_envs, **kwargs)
@@ -373,12 +476,16 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
 
 def sharded_rates(ctx: SelectionContext, counts: list[int], repeats: int) -> list[dict]:
     """Env steps/s of the same fused program with its env batch on 1, 2 and 4 host devices."""
+    config = ctx.env_config.proxy
+    proxies = {"ridge": ctx.env.proxy, "cg8_warm": CGRidgeProxy(config, 8),
+               "sequential_cholesky": SequentialRidgeProxy(config)}
+    env = with_proxy(ctx.env, proxies[_DEVICES4_PROXY.value])
     calls, steps = {}, {}
     for n in counts:
         for d in (1, 2, 4):
             mesh = parallel.env_mesh(jax.devices()[:d])
             place = lambda carry, mesh=mesh: parallel.shard_envs(carry, mesh)
-            calls[(n, d)], steps[n] = fused_call(ctx.env, ctx.env_params, n, place=place)
+            calls[(n, d)], steps[n] = fused_call(env, ctx.env_params, n, place=place)
     med = time_interleaved(calls, repeats)
     return [{"num_envs": n, "num_devices": d, "env_steps_per_s": steps[n] / s,
              "ratio_to_one_device": med[(n, 1)] / s} for (n, d), s in med.items()]
@@ -386,17 +493,23 @@ def sharded_rates(ctx: SelectionContext, counts: list[int], repeats: int) -> lis
 
 def devices_4(counts: list[str]) -> dict:
     """Run `sharded_rates` in a subprocess that sees 4 host devices; its best 4-device rate and the table."""
-    flags_out = [f"--{name}={flags.FLAGS[name].value}" for name in ("dataset", "embedder", "cache_dir", "env_steps",
-                                                                      "repeats", "seed")]
+    names = ("dataset", "embedder", "cache_dir", "env_steps", "repeats", "seed", "devices4_proxy")
+    flags_out = [f"--{name}={flags.FLAGS[name].value}" for name in names]
     cmd = [sys.executable, __file__, "--devices4_worker", f"--devices4_envs={','.join(counts)}", *flags_out]
     xla = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
-    proc = subprocess.run(cmd, env={**os.environ, "XLA_FLAGS": xla}, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, env={**os.environ, "XLA_FLAGS": xla}, capture_output=True, text=True,
+                              timeout=SUBPROCESS_TIMEOUT_S)
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError(f"the 4-device subprocess gave no answer in {SUBPROCESS_TIMEOUT_S} s (a deadlock? see "
+                           f"--devices4_proxy): {' '.join(cmd)}") from err
     if proc.returncode:
         raise RuntimeError(f"the 4-device subprocess failed:\n{proc.stderr[-3000:]}")
     table = json.loads(proc.stdout.strip().splitlines()[-1])
     four = [row for row in table if row["num_devices"] == 4]
     return {"env_steps_per_s": max(row["env_steps_per_s"] for row in four), "num_devices": 4,
-            "xla_flags": "--xla_force_host_platform_device_count=4", "per_env_count": table}
+            "proxy": _DEVICES4_PROXY.value, "xla_flags": "--xla_force_host_platform_device_count=4",
+            "per_env_count": table, "note": flags.FLAGS["devices4_proxy"].help}
 
 
 # ---- report ----------------------------------------------------------------------------------------
@@ -439,9 +552,11 @@ def main(argv):
         print(json.dumps(sharded_rates(ctx, [int(c) for c in _DEVICES4_ENVS.value], _REPEATS.value)))
         return
 
+    logging.info("(a) fused program at %s envs", counts)
     series, peak = fused_series(ctx, counts, _REPEATS.value)
     best = max(series, key=lambda r: r["env_steps_per_s"])
     masks, fused_scores = visited_states(ctx, jax.random.key(_SEED.value), _STATES.value)
+    logging.info("(b, c) per-state loop and sklearn over %d states", len(masks))
     loop_sps, loop_scores = loop_rate(ctx, masks, repeats=3)
     sklearn_sps, sklearn_acc = sklearn_rate(prepared, masks)
     data = ctx.env_params.data
@@ -465,17 +580,18 @@ def main(argv):
         "per_env_count": series,
     }
     if _VARIANTS.value:
-        record["variants"] = variants(prepared, ctx, best["num_envs"], _REPEATS.value)
+        logging.info("prototype speed-ups at %d envs", best["num_envs"])
+        record["variants"] = variants(prepared, ctx, best["num_envs"], 3 * _REPEATS.value)
     if _SCALING.value:
+        logging.info("(e) scaling series")
         record["scaling"] = scaling(prepared, _SCALING_ENVS.value or best["num_envs"], _REPEATS.value)
     if _DEVICES4.value:
+        logging.info("sharded over 4 host devices (subprocess)")
         record["devices_4"] = devices_4(_DEVICES4_ENVS.value)
-    if _PROFILE.value:
-        call, _ = fused_call(ctx.env, ctx.env_params, best["num_envs"])
-        jax.block_until_ready(call(0))
-        with jax.profiler.trace(_PROFILE.value):
-            for seed in range(3):
-                jax.block_until_ready(call(seed + 1))
+    if _OPS.value:
+        logging.info("per-op profile")
+        record["op_profile_us_per_env_step"] = {
+            str(n): op_profile(*fused_call(ctx.env, ctx.env_params, n)) for n in sorted({best["num_envs"], max(counts)})}
     record["config"] = {
         "dataset": _DATASET.value, "embedder": _EMBEDDER.value, "dataset_fingerprint": prepared.fingerprint,
         "num_train": len(prepared.train_y), "num_clusters": prepared.pool.num_clusters,

@@ -1,0 +1,88 @@
+"""Scale-out with JAX's own sharding: split the environment batch over a 1-D device mesh.
+
+Place a run's state with `shard_envs` (or build it directly with `jax.jit(init, out_shardings=
+env_shardings(...))`) and the existing jitted programs run sharded without code changes, since jit follows
+the shardings of its inputs: env leaves are split along their leading (env) axis over the `envs` mesh axis,
+everything else (network params, optimizer state, keys, counters) is replicated. Over several hosts, call
+`maybe_initialize_distributed` first; `jax.devices()` then spans every process.
+
+On CPU host devices (`--xla_force_host_platform_device_count`) with jaxlib 0.10.2, batched LAPACK kernels
+(the ridge proxy's Cholesky) deadlock when several devices run them at once with more than a couple of
+matrices each; accelerators are unaffected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Sequence
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+ENV_AXIS = "envs"
+PPO_ENV_FIELDS = ("env",)  # rlsel.agents.ppo.RunnerState
+DQN_ENV_FIELDS = ("env_state", "obs", "episode_return")  # rlsel.agents.dqn.DQNState
+
+
+def env_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
+    """A 1-D mesh named `envs` over `devices` (all devices of all processes by default)."""
+    devices = jax.devices() if devices is None else list(devices)
+    return Mesh(np.asarray(devices), (ENV_AXIS,))
+
+
+def _split_leading(leaf: Any, mesh: Mesh, where: str) -> NamedSharding:
+    """Sharding of one env-batched leaf: its leading axis over `envs`; clear error if it cannot split."""
+    size = mesh.shape[ENV_AXIS]
+    shape = getattr(leaf, "shape", ())
+    if not shape or shape[0] % size:
+        leading = shape[0] if shape else "a scalar"
+        raise ValueError(
+            f"{where}: env batch axis is {leading}, not divisible by the {size} devices of the mesh; "
+            f"use a num_envs that is a multiple of {size} (or a mesh over fewer devices)"
+        )
+    return NamedSharding(mesh, P(ENV_AXIS))
+
+
+def _split_tree(tree: Any, mesh: Mesh, prefix: str) -> Any:
+    """Every leaf of `tree` split along its leading axis; errors name the leaf's path under `prefix`."""
+    where = lambda path: (prefix + jax.tree_util.keystr(path)) or "leaf"
+    return jax.tree_util.tree_map_with_path(lambda path, x: _split_leading(x, mesh, where(path)), tree)
+
+
+def env_shardings(tree: Any, mesh: Mesh, env_fields: Sequence[str] | None = None) -> Any:
+    """NamedShardings matching `tree` (arrays or `jax.eval_shape` results): the leading axis of every leaf
+    under the dataclass fields `env_fields` (of every leaf when None) split over `envs`, the rest replicated."""
+    if env_fields is None:
+        return _split_tree(tree, mesh, "")
+    names = [f.name for f in dataclasses.fields(tree)] if dataclasses.is_dataclass(tree) else []
+    missing = [name for name in env_fields if name not in names]
+    if missing:
+        raise ValueError(f"env_fields {missing} are not fields of {type(tree).__name__} (fields: {names})")
+    replicated = NamedSharding(mesh, P())
+    out = jax.tree_util.tree_map(lambda _: replicated, tree)
+    return dataclasses.replace(out, **{name: _split_tree(getattr(tree, name), mesh, name) for name in env_fields})
+
+
+def shard_envs(tree: Any, mesh: Mesh, env_fields: Sequence[str] | None = None) -> Any:
+    """`tree` placed on `mesh` as `env_shardings` describes; jitted programs then run sharded."""
+    return jax.device_put(tree, env_shardings(tree, mesh, env_fields))
+
+
+def maybe_initialize_distributed(coordinator_address: str | None = None, num_processes: int | None = None,
+                                 process_id: int | None = None) -> bool:
+    """Join a multi-process run via `jax.distributed.initialize` only when a coordinator is given;
+    returns whether it did. Single-process runs pass nothing and are left untouched."""
+    given = {"coordinator_address": coordinator_address, "num_processes": num_processes, "process_id": process_id}
+    if all(v is None for v in given.values()):
+        return False
+    missing = [name for name, v in given.items() if v is None]
+    if missing:
+        raise ValueError(f"multi-process run needs coordinator_address, num_processes and process_id; "
+                         f"missing {missing} (pass all three, or none for a single process)")
+    if not 0 <= process_id < num_processes:
+        raise ValueError(f"process_id must be in [0, num_processes={num_processes}); got {process_id}")
+    jax.distributed.initialize(coordinator_address=coordinator_address, num_processes=num_processes,
+                               process_id=process_id)
+    return True
