@@ -7,6 +7,7 @@ several seeds vmapped inside one program (run in chunks of updates); each seed's
 its episode return.
 """
 
+import dataclasses
 import os
 import pathlib
 import sys
@@ -18,13 +19,13 @@ import jax
 import numpy as np
 from absl import app, flags
 
-from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.data.prepare import prepare
 from rlsel.env.rollouts import greedy_choice, max_episode_length, random_choice, rollout
 from rlsel.report.outputs import write_json
 from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
-from rlsel.selectors.run import env_config, prepare_config
+from rlsel.selectors.run import env_config, ppo_configs, prepare_config
 from rlsel.selectors.context import make_context
 
 FLAGS = flags.FLAGS
@@ -59,14 +60,11 @@ def main(argv):
         "greedy_return": float(episode(jax.random.key(0), greedy_choice(env, params))),
         "networks": {},
     }
-    c = config.ppo
-    hparams = PPOHparams(lr=c.lr, gamma=c.gamma, gae_lambda=c.gae_lambda, clip_eps=c.clip_eps,
-                         ent_coef=c.ent_coef, vf_coef=c.vf_coef, max_grad_norm=c.max_grad_norm)
+    config.ppo.total_timesteps = FLAGS.total_timesteps
+    base_config, hparams = ppo_configs(config)
     for network in FLAGS.networks:
-        hidden = FLAGS.scorer_hidden if network == "cluster_scorer" else c.hidden_size
-        ppo_config = PPOConfig(num_envs=c.num_envs, num_steps=c.num_steps, total_timesteps=FLAGS.total_timesteps,
-                               update_epochs=c.update_epochs, num_minibatches=c.num_minibatches,
-                               network=network, hidden_size=hidden, num_layers=c.num_layers)
+        hidden = FLAGS.scorer_hidden if network == "cluster_scorer" else base_config.hidden_size
+        ppo_config = dataclasses.replace(base_config, network=network, hidden_size=hidden)
         ppo = make_ppo(ppo_config, env, params)
         keys = jax.random.split(jax.random.key(1), FLAGS.num_seeds)
         start = time.perf_counter()

@@ -19,14 +19,14 @@ import jax
 import numpy as np
 from absl import app, flags
 
-from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.data.prepare import prepare
 from rlsel.env.rollouts import max_episode_length, rollout
 from rlsel.report.outputs import write_json
 from rlsel.selectors.context import make_context
 from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
-from rlsel.selectors.run import env_config, prepare_config
+from rlsel.selectors.run import env_config, ppo_configs, prepare_config
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", "results/ppo_sweep.json", "Output JSON.")
@@ -45,10 +45,8 @@ def main(argv):
     config = load_config_file(ROOT / "experiments" / "configs" / "select.py")
     config.dataset = FLAGS.dataset
     ctx = make_context(prepare(prepare_config(config)), env_config(config))
-    c = config.ppo
-    ppo_config = PPOConfig(num_envs=c.num_envs, num_steps=c.num_steps, total_timesteps=FLAGS.total_timesteps,
-                           update_epochs=c.update_epochs, num_minibatches=c.num_minibatches, network=c.network,
-                           hidden_size=c.hidden_size, num_layers=c.num_layers)
+    config.ppo.total_timesteps = FLAGS.total_timesteps
+    ppo_config, base_hparams = ppo_configs(config)
     settings = list(itertools.product(map(float, FLAGS.lrs), map(float, FLAGS.ent_coefs)))
     keys = jax.random.split(jax.random.key(0), FLAGS.num_seeds)
     ppo = make_ppo(ppo_config, ctx.env, ctx.env_params)
@@ -61,8 +59,7 @@ def main(argv):
     decode_all = jax.jit(jax.vmap(decode))
     rows, start = [], time.perf_counter()
     for lr, ent in settings:
-        hparams = PPOHparams(lr=lr, gamma=c.gamma, gae_lambda=c.gae_lambda, clip_eps=c.clip_eps, ent_coef=ent,
-                             vf_coef=c.vf_coef, max_grad_norm=c.max_grad_norm)
+        hparams = base_hparams.replace(lr=lr, ent_coef=ent)
         runners, metrics = train_seeds(ppo, ppo_config, hparams, keys)
         returns = np.asarray(decode_all(runners.params))
         final = np.asarray(metrics["episode_return"])[:, -5:].mean(1)

@@ -44,7 +44,8 @@ def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
                               proxy=ProxyConfig(**config.proxy.to_dict()))
 
 
-def _ppo(config: ml_collections.ConfigDict):
+def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparams]:
+    """Typed static config and traced hyperparameters from `config.ppo`."""
     c = config.ppo
     static = PPOConfig(num_envs=c.num_envs, num_steps=c.num_steps, total_timesteps=c.total_timesteps,
                        update_epochs=c.update_epochs, num_minibatches=c.num_minibatches, network=c.network,
@@ -82,7 +83,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     start = time.perf_counter()
     key = jax.random.key(config.seed)
     if config.method == "ppo":
-        static, hparams = _ppo(config)
+        static, hparams = ppo_configs(config)
         ckpt = workdir / "checkpoints"
         if not resume and ckpt.exists():
             shutil.rmtree(ckpt)
