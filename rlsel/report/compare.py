@@ -7,7 +7,7 @@ import io
 import math
 import pathlib
 
-from rlsel.report.outputs import write_text
+from rlsel.io import write_text
 from rlsel.report.stats import mean_ci95
 
 COLUMNS = ("dataset", "method", "seed", "budget", "num_selected", "proxy_val_score", "test_accuracy",

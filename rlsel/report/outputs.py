@@ -13,6 +13,8 @@ from typing import Any
 
 import datasets
 
+from rlsel.io import write_text
+
 
 def versions() -> dict[str, str]:
     """Versions of the packages that determine a run's numbers."""
@@ -24,16 +26,6 @@ def versions() -> dict[str, str]:
 
     return {"rlsel": rlsel.__version__, "jax": jax.__version__, "flax": flax.__version__,
             "optax": optax.__version__, "datasets": datasets.__version__, "python": platform.python_version()}
-
-
-def write_text(path: pathlib.Path, text: str) -> None:
-    """Text to `path` via a temporary file in the same folder, renamed into place (readable by all)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def write_json(path: pathlib.Path, record: dict[str, Any]) -> None:
