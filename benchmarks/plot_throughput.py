@@ -20,14 +20,15 @@ SCALING_TITLES = {"pool_fraction": "train pool (fraction of N)", "num_clusters":
 
 
 def _rates(ax, record: dict) -> None:
-    """Fused env steps/s per env count (1 and 4 devices) with the loop and sklearn rates as lines."""
-    rows = record["per_env_count"]
-    ax.plot([r["num_envs"] for r in rows], [r["env_steps_per_s"] for r in rows], "o-", label="fused, 1 device")
+    """Fused env steps/s per env count (per device layout) with the loop and sklearn rates as lines."""
+    for devices in sorted({r["num_devices"] for r in record["per_env_count"]}):
+        rows = [r for r in record["per_env_count"] if r["num_devices"] == devices]
+        ax.plot([r["num_envs"] for r in rows], [r["env_steps_per_s"] for r in rows], "o-",
+                label=f"fused, {devices} device{'s' if devices > 1 else ''}")
     four = [r for r in record.get("devices_4", {}).get("per_env_count", []) if r["num_devices"] == 4]
     if four:
-        proxy = record["devices_4"]["proxy"]
         ax.plot([r["num_envs"] for r in four], [r["env_steps_per_s"] for r in four], "s--",
-                label=f"fused, 4 host devices ({proxy} proxy)")
+                label="fused, 4 host devices (subprocess)")
     ax.axhline(record["loop_env_steps_per_s"], color="C2", ls=":", label="loop: one jit call per state")
     ax.axhline(record["sklearn_env_steps_per_s"], color="C3", ls=":", label="sklearn LogisticRegression per state")
     ax.set(xscale="log", yscale="log", xlabel="vmapped environments", ylabel="env steps / s",
@@ -50,8 +51,8 @@ def _variants(ax, variants: dict) -> None:
 
 
 def _ops(ax, record: dict) -> None:
-    """Exclusive time per env step of the costliest XLA ops at the best env count."""
-    num_envs = record["best_num_envs"]
+    """Exclusive time per env step of the costliest XLA ops at the best one-device env count."""
+    num_envs = record["one_device_best_num_envs"]
     ops = record["op_profile_us_per_env_step"][str(num_envs)]
     names = [n for n in ops if n != "all_ops"][::-1]
     ax.barh(names, [ops[n] for n in names], color="C0")

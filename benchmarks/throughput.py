@@ -23,7 +23,6 @@ import copy
 import dataclasses
 import gzip
 import json
-import math
 import os
 import pathlib
 import statistics
@@ -31,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from typing import Any, Callable
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repo root, for `rlsel`
@@ -51,7 +49,7 @@ from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy import metrics
-from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, solve
+from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, _solve_one, solve
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
@@ -70,14 +68,11 @@ _SCALING = flags.DEFINE_bool("scaling", True, "Run the scaling series (e).")
 _VARIANTS = flags.DEFINE_bool("variants", True, "Time the prototype speed-ups beside the baseline.")
 _DEVICES4 = flags.DEFINE_bool("devices_4", True, "Measure the env batch sharded over 4 host devices.")
 _DEVICES4_ENVS = flags.DEFINE_list("devices4_envs", ["64", "256"], "Env counts of the sharded runs.")
-_DEVICES4_PROXY = flags.DEFINE_enum(
-    "devices4_proxy", "sequential_cholesky", ["sequential_cholesky", "cg8_warm", "ridge"],
-    "Proxy of the sharded runs. `ridge` as is (batched LAPACK Cholesky) deadlocks on several CPU host devices "
-    "with jaxlib 0.10.2 (its batch split waits inside XLA's intra-op pool); the exact `sequential_cholesky` "
-    "and the approximate pure-XLA `cg8_warm` prototypes do not.")
 _OPS = flags.DEFINE_bool("op_profile", True, "Per-op time per env step (jax.profiler) at the best and largest "
                          "env counts.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of clustering, episodes and actions.")
+_HOST_DEVICES = flags.DEFINE_integer("host_devices", 0, "On a CPU, split the host into this many devices for "
+                                     "the all-devices series (0: one per core).")
 _WORKER = flags.DEFINE_bool("devices4_worker", False, "Internal: run only the sharded part, print JSON.")
 
 MIN_SCAN = 16  # fewest vmapped steps per timed run, so that per-call overhead stays small
@@ -135,11 +130,14 @@ def scan_length(num_envs: int) -> int:
     return max(_ENV_STEPS.value // num_envs, MIN_SCAN)
 
 
-def fused_call(env: SelectionEnv, params: Any, num_envs: int, place: Callable = lambda c: c, **kwargs):
-    """A timed thunk `call(seed)` of the fused program from a fixed start, and its env steps per call."""
+def fused_call(env: SelectionEnv, params: Any, num_envs: int, num_devices: int = 1, **kwargs):
+    """A timed thunk `call(seed)` of the fused program from a fixed start, its env batch split over the first
+    `num_devices` devices, and its env steps per call."""
     num_steps = scan_length(num_envs)
     reset, run = fused_program(env, params, num_envs, num_steps, **kwargs)
-    carry = place(reset(jax.random.key(_SEED.value)))
+    carry = reset(jax.random.key(_SEED.value))
+    if num_devices > 1:
+        carry = parallel.shard_envs(carry, parallel.env_mesh(jax.devices()[:num_devices]))
     return (lambda seed: run(carry, jax.random.key(seed))), num_envs * num_steps
 
 
@@ -165,13 +163,17 @@ def matmul_call(size: int = PEAK_SIZE) -> Callable[[int], Any]:
 
 
 def fused_series(ctx: SelectionContext, counts: list[int], repeats: int) -> tuple[list[dict], float]:
-    """Env steps/s at every env count, and the matmul peak in GFLOP/s timed in the same rounds."""
+    """Env steps/s at every env count on one device and, where the count splits evenly, over all devices
+    (one per core on a CPU); the matmul peak in GFLOP/s is timed in the same rounds."""
+    everyone = jax.device_count()
+    cases = [(n, 1) for n in counts] + [(n, everyone) for n in counts if everyone > 1 and n % everyone == 0]
     calls, steps = {"peak": matmul_call()}, {}
-    for n in counts:
-        calls[n], steps[n] = fused_call(ctx.env, ctx.env_params, n)
+    for n, d in cases:
+        calls[(n, d)], steps[(n, d)] = fused_call(ctx.env, ctx.env_params, n, num_devices=d)
     med = time_interleaved(calls, repeats)
-    series = [{"num_envs": n, "env_steps_per_s": steps[n] / med[n], "us_per_env_step": 1e6 * med[n] / steps[n],
-               "scan_length": steps[n] // n, "median_run_s": med[n]} for n in counts]
+    series = [{"num_envs": n, "num_devices": d, "env_steps_per_s": steps[(n, d)] / med[(n, d)],
+               "us_per_env_step": 1e6 * med[(n, d)] / steps[(n, d)], "scan_length": steps[(n, d)] // n,
+               "median_run_s": med[(n, d)]} for n, d in cases]
     return series, 2 * PEAK_SIZE**3 / med["peak"] / 1e9
 
 
@@ -377,36 +379,13 @@ class DiffRidgeProxy(RidgeProxy):
         return metrics.score(self.config.metric, logits, data.y_val, least_squares=True), carry
 
 
-def sequential_solve(ridge_lambda: float) -> Callable:
-    """`solve` whose vmap loops over the batch with `lax.map`, one matrix per device per LAPACK call: no call
-    waits on another inside XLA's CPU thread pool (the batched kernel can deadlock there), each matrix is
-    factored and solved while it is in cache, and a batch sharded over devices stays sharded."""
-    raw = partial(solve, ridge_lambda=ridge_lambda)
-
-    @jax.custom_batching.custom_vmap
-    def one(gram, moment):
-        return raw(gram, moment)
-
-    @one.def_vmap
-    def _mapped(axis_size, in_batched, gram, moment):
-        chunks = math.gcd(axis_size, jax.device_count())  # aligned with an even split over the devices
-
-        def split(x, batched):  # [B, ...] -> [B / chunks, chunks, ...]; chunk i = the i-th block of the batch
-            x = x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
-            return x.reshape(chunks, axis_size // chunks, *x.shape[1:]).swapaxes(0, 1)
-
-        out = jax.lax.map(lambda gm: jax.vmap(raw)(*gm), (split(gram, in_batched[0]), split(moment, in_batched[1])))
-        return out.swapaxes(0, 1).reshape(axis_size, *out.shape[2:]), True
-
-    return one
-
-
-class SequentialRidgeProxy(RidgeProxy):
-    """Prototype: the exact ridge with `sequential_solve` (deadlock-free on CPU host devices)."""
+class BatchedLapackRidgeProxy(RidgeProxy):
+    """The ridge with one batched LAPACK call over the whole env batch (what `vmap` of a plain
+    `cho_factor` gives; the library's solve maps one matrix per device per call instead)."""
 
     def add(self, key, carry, selected, action, data):
         carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        weights = sequential_solve(self.config.ridge_lambda)(carry.gram, carry.moment)
+        weights = _solve_one(carry.gram, carry.moment, self.config.ridge_lambda)
         return self.score_weights(weights, data), carry
 
 
@@ -444,7 +423,7 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
         "categorical_sampler": (ctx, ctx.env, {"sampler": categorical_valid_action}),
         "no_obs_carry": (ctx, ctx.env, {"carry_obs": False}),
         "lu_solve": (ctx, with_proxy(ctx.env, LURidgeProxy(config)), {}),
-        "sequential_cholesky": (ctx, with_proxy(ctx.env, SequentialRidgeProxy(config)), {}),
+        "batched_lapack": (ctx, with_proxy(ctx.env, BatchedLapackRidgeProxy(config)), {}),
         "cg4_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 4)), {}),
         "cg8_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 8)), {}),
         "dim32": (ctx32, ctx32.env, {}),
@@ -476,16 +455,10 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
 
 def sharded_rates(ctx: SelectionContext, counts: list[int], repeats: int) -> list[dict]:
     """Env steps/s of the same fused program with its env batch on 1, 2 and 4 host devices."""
-    config = ctx.env_config.proxy
-    proxies = {"ridge": ctx.env.proxy, "cg8_warm": CGRidgeProxy(config, 8),
-               "sequential_cholesky": SequentialRidgeProxy(config)}
-    env = with_proxy(ctx.env, proxies[_DEVICES4_PROXY.value])
     calls, steps = {}, {}
     for n in counts:
         for d in (1, 2, 4):
-            mesh = parallel.env_mesh(jax.devices()[:d])
-            place = lambda carry, mesh=mesh: parallel.shard_envs(carry, mesh)
-            calls[(n, d)], steps[n] = fused_call(env, ctx.env_params, n, place=place)
+            calls[(n, d)], steps[n] = fused_call(ctx.env, ctx.env_params, n, num_devices=d)
     med = time_interleaved(calls, repeats)
     return [{"num_envs": n, "num_devices": d, "env_steps_per_s": steps[n] / s,
              "ratio_to_one_device": med[(n, 1)] / s} for (n, d), s in med.items()]
@@ -493,23 +466,20 @@ def sharded_rates(ctx: SelectionContext, counts: list[int], repeats: int) -> lis
 
 def devices_4(counts: list[str]) -> dict:
     """Run `sharded_rates` in a subprocess that sees 4 host devices; its best 4-device rate and the table."""
-    names = ("dataset", "embedder", "cache_dir", "env_steps", "repeats", "seed", "devices4_proxy")
+    names = ("dataset", "embedder", "cache_dir", "env_steps", "repeats", "seed")
     flags_out = [f"--{name}={flags.FLAGS[name].value}" for name in names]
     cmd = [sys.executable, __file__, "--devices4_worker", f"--devices4_envs={','.join(counts)}", *flags_out]
-    xla = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+    env = {**os.environ, "XLA_FLAGS": parallel.host_device_flags(os.environ.get("XLA_FLAGS", ""), 4)}
     try:
-        proc = subprocess.run(cmd, env={**os.environ, "XLA_FLAGS": xla}, capture_output=True, text=True,
-                              timeout=SUBPROCESS_TIMEOUT_S)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S)
     except subprocess.TimeoutExpired as err:
-        raise RuntimeError(f"the 4-device subprocess gave no answer in {SUBPROCESS_TIMEOUT_S} s (a deadlock? see "
-                           f"--devices4_proxy): {' '.join(cmd)}") from err
+        raise RuntimeError(f"the 4-device subprocess gave no answer in {SUBPROCESS_TIMEOUT_S} s: {' '.join(cmd)}") from err
     if proc.returncode:
         raise RuntimeError(f"the 4-device subprocess failed:\n{proc.stderr[-3000:]}")
     table = json.loads(proc.stdout.strip().splitlines()[-1])
     four = [row for row in table if row["num_devices"] == 4]
     return {"env_steps_per_s": max(row["env_steps_per_s"] for row in four), "num_devices": 4,
-            "proxy": _DEVICES4_PROXY.value, "xla_flags": "--xla_force_host_platform_device_count=4",
-            "per_env_count": table, "note": flags.FLAGS["devices4_proxy"].help}
+            "xla_flags": "--xla_force_host_platform_device_count=4", "per_env_count": table}
 
 
 # ---- report ----------------------------------------------------------------------------------------
@@ -526,8 +496,8 @@ def check_flags(counts: list[int]) -> None:
 
 def summary(record: dict) -> str:
     """A few lines with the headline numbers."""
-    lines = [f"{'envs':>6} {'env steps/s':>12} {'us/step':>9}"]
-    lines += [f"{r['num_envs']:>6} {r['env_steps_per_s']:>12.0f} {r['us_per_env_step']:>9.2f}"
+    lines = [f"{'envs':>6} {'devices':>8} {'env steps/s':>12} {'us/step':>9}"]
+    lines += [f"{r['num_envs']:>6} {r['num_devices']:>8} {r['env_steps_per_s']:>12.0f} {r['us_per_env_step']:>9.2f}"
               for r in record["per_env_count"]]
     lines.append(f"loop {record['loop_env_steps_per_s']:.0f}/s (x{record['speedup_vs_loop']:.1f}), sklearn "
                  f"{record['sklearn_env_steps_per_s']:.1f}/s (x{record['speedup_vs_sklearn']:.0f}); accuracy ours "
@@ -544,6 +514,8 @@ def main(argv):
     del argv
     counts = [int(c) for c in _ENV_COUNTS.value]
     check_flags(counts)
+    if not _WORKER.value:  # the worker inherits its 4 devices from the parent
+        parallel.use_host_devices(_HOST_DEVICES.value)
     start, load = time.perf_counter(), os.getloadavg()
     prepared = prepare(PrepareConfig(dataset=_DATASET.value, embedder=_EMBEDDER.value, cache_dir=_CACHE.value,
                                      seed=_SEED.value))
@@ -555,6 +527,7 @@ def main(argv):
     logging.info("(a) fused program at %s envs", counts)
     series, peak = fused_series(ctx, counts, _REPEATS.value)
     best = max(series, key=lambda r: r["env_steps_per_s"])
+    best_one = max((r for r in series if r["num_devices"] == 1), key=lambda r: r["env_steps_per_s"])
     masks, fused_scores = visited_states(ctx, jax.random.key(_SEED.value), _STATES.value)
     logging.info("(b, c) per-state loop and sklearn over %d states", len(masks))
     loop_sps, loop_scores = loop_rate(ctx, masks, repeats=3)
@@ -577,21 +550,24 @@ def main(argv):
         "fraction_of_peak": achieved / peak,
         "flops_per_env_step": flops,
         "best_num_envs": best["num_envs"],
+        "best_num_devices": best["num_devices"],
+        "one_device_env_steps_per_s": best_one["env_steps_per_s"],
+        "one_device_best_num_envs": best_one["num_envs"],
         "per_env_count": series,
     }
     if _VARIANTS.value:
-        logging.info("prototype speed-ups at %d envs", best["num_envs"])
-        record["variants"] = variants(prepared, ctx, best["num_envs"], 3 * _REPEATS.value)
+        logging.info("prototype speed-ups at %d envs on one device", best_one["num_envs"])
+        record["variants"] = variants(prepared, ctx, best_one["num_envs"], 3 * _REPEATS.value)
     if _SCALING.value:
         logging.info("(e) scaling series")
-        record["scaling"] = scaling(prepared, _SCALING_ENVS.value or best["num_envs"], _REPEATS.value)
+        record["scaling"] = scaling(prepared, _SCALING_ENVS.value or best_one["num_envs"], _REPEATS.value)
     if _DEVICES4.value:
         logging.info("sharded over 4 host devices (subprocess)")
         record["devices_4"] = devices_4(_DEVICES4_ENVS.value)
     if _OPS.value:
         logging.info("per-op profile")
         record["op_profile_us_per_env_step"] = {
-            str(n): op_profile(*fused_call(ctx.env, ctx.env_params, n)) for n in sorted({best["num_envs"], max(counts)})}
+            str(n): op_profile(*fused_call(ctx.env, ctx.env_params, n)) for n in sorted({best_one["num_envs"], max(counts)})}
     record["config"] = {
         "dataset": _DATASET.value, "embedder": _EMBEDDER.value, "dataset_fingerprint": prepared.fingerprint,
         "num_train": len(prepared.train_y), "num_clusters": prepared.pool.num_clusters,

@@ -6,14 +6,15 @@ the shardings of its inputs: env leaves are split along their leading (env) axis
 everything else (network params, optimizer state, keys, counters) is replicated. Over several hosts, call
 `maybe_initialize_distributed` first; `jax.devices()` then spans every process.
 
-On CPU host devices (`--xla_force_host_platform_device_count`) with jaxlib 0.10.2, batched LAPACK kernels
-(the ridge proxy's Cholesky) deadlock when several devices run them at once with more than a couple of
-matrices each; accelerators are unaffected.
+On a CPU, `use_host_devices()` makes one device per core: XLA runs this workload's many small ops on one
+thread per program, so a batch split over per-core devices is how a single program uses every core (the
+ridge proxy's solve is written for it: one matrix per device per LAPACK call, see rlsel/proxy/ridge.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Sequence
 
 import jax
@@ -24,6 +25,21 @@ from jax.sharding import PartitionSpec as P
 ENV_AXIS = "envs"
 PPO_ENV_FIELDS = ("env",)  # rlsel.agents.ppo.RunnerState
 DQN_ENV_FIELDS = ("env_state", "obs", "episode_return")  # rlsel.agents.dqn.DQNState
+
+
+def host_device_flags(xla_flags: str, count: int) -> str:
+    """`xla_flags` with the host platform split into `count` devices (an earlier count is replaced)."""
+    kept = [f for f in xla_flags.split() if not f.startswith("--xla_force_host_platform_device_count")]
+    return " ".join([*kept, f"--xla_force_host_platform_device_count={count}"])
+
+
+def use_host_devices(count: int = 0) -> None:
+    """Split the CPU into `count` devices (0: one per core), so that an env batch sharded over
+    `env_mesh()` keeps every core busy with its own share. XLA reads its flags once, when JAX first
+    touches a device: call this before that. Accelerator devices are unaffected."""
+    if count < 0:
+        raise ValueError(f"host device count must be >= 0 (0: one per core); got {count}")
+    os.environ["XLA_FLAGS"] = host_device_flags(os.environ.get("XLA_FLAGS", ""), count or os.cpu_count() or 1)
 
 
 def env_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:

@@ -50,6 +50,21 @@ def greedy(runner):
     return np.flatnonzero(np.asarray(state.selected)).tolist()
 
 leaves = lambda tree: [np.asarray(x, np.float64) for x in jax.tree_util.tree_leaves(tree)]
+
+# Many envs per device through the ridge proxy's solve, which maps over the batch per device.
+many, length = 64, 6
+def rewards(obs_state):
+    def body(carry, key):
+        obs, state = carry
+        keys = jax.random.split(key, many)
+        actions = jax.vmap(lambda k, m: jax.random.categorical(k, jnp.where(m, 0.0, -1e9)))(keys, obs.action_mask)
+        obs, state, reward, _, _ = jax.vmap(env.step, in_axes=(0, 0, 0, None))(keys, state, actions, params)
+        return (obs, state), reward
+    return jax.lax.scan(body, obs_state, jax.random.split(jax.random.key(2), length))[1]
+reset = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))(jax.random.split(jax.random.key(3), many), params)
+step_rewards = jax.jit(rewards)
+many_single = np.asarray(step_rewards(reset))
+many_sharded = np.asarray(step_rewards(parallel.shard_envs(reset, mesh)))
 try:
     parallel.shard_envs(jax.jit(make_ppo(PPOConfig(num_envs=6, num_steps=8, total_timesteps=48, num_minibatches=2),
                                          env, params).init)(jax.random.key(0), hp), mesh, parallel.PPO_ENV_FIELDS)
@@ -68,6 +83,8 @@ print(json.dumps({
     "greedy_single": greedy(single),
     "greedy_sharded": greedy(sharded),
     "indivisible_error": indivisible,
+    "many_envs_reward_diff": float(np.abs(many_single - many_sharded).max()),
+    "many_envs_reward_spread": float(many_single.std()),
     "built_equals_placed": all(np.array_equal(a, b) for a, b in zip(leaves(built.env), leaves(placed.env)))
                            and built.env.obs.selected.sharding == placed.env.obs.selected.sharding,
 }))
@@ -97,6 +114,20 @@ def test_sharded_run_equals_single_device_run(four_devices):
     assert four_devices["max_param_diff"] < 1e-5
     assert four_devices["greedy_sharded"] == four_devices["greedy_single"]
     assert len(four_devices["greedy_single"]) == 3  # 25% of 12 equal clusters
+
+
+def test_many_envs_per_device_step_alike_sharded(four_devices):
+    # 16 envs per device through the ridge solve (its per-device map over the batch) match one device
+    assert four_devices["many_envs_reward_spread"] > 0
+    assert four_devices["many_envs_reward_diff"] < 1e-6
+
+
+def test_host_device_flags_replace_an_earlier_count():
+    flags = parallel.host_device_flags("--xla_cpu_foo=1 --xla_force_host_platform_device_count=8", 2)
+    assert flags == "--xla_cpu_foo=1 --xla_force_host_platform_device_count=2"
+    assert parallel.host_device_flags("", 3) == "--xla_force_host_platform_device_count=3"
+    with pytest.raises(ValueError, match="must be >= 0"):
+        parallel.use_host_devices(-1)
 
 
 def test_indivisible_env_batch_is_a_clear_error(four_devices):

@@ -7,6 +7,10 @@ chosen cluster is used.
 
 from __future__ import annotations
 
+import functools
+import math
+from typing import Callable
+
 import jax
 import jax.numpy as jnp
 from flax import struct
@@ -26,11 +30,44 @@ def _with_bias(x: jax.Array) -> jax.Array:
     return jnp.concatenate([x, jnp.ones(x.shape[:-1] + (1,), x.dtype)], axis=-1)
 
 
-def solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
+def _solve_one(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
     """W = (G + lambda I)^-1 B by Cholesky; the bias row is left unpenalised only through G's data."""
     eye = jnp.eye(gram.shape[-1], dtype=gram.dtype)
     factor = jax.scipy.linalg.cho_factor(gram + ridge_lambda * eye, lower=True)
     return jax.scipy.linalg.cho_solve(factor, moment)
+
+
+@functools.lru_cache(maxsize=None)
+def _one_matrix_per_device(ridge_lambda: float) -> Callable:
+    """`_solve_one` whose vmap is a `lax.map` over the batch with one matrix per device per LAPACK call.
+
+    The batched CPU LAPACK kernel splits its batch over XLA's intra-op threads and can deadlock there when
+    several host devices (one per core) run it at once (jaxlib 0.10.2); one matrix per call per device never
+    waits on another, keeps each matrix in cache while it is factored, and an env batch sharded over the
+    devices stays sharded (row i of every device's block forms one call)."""
+    raw = functools.partial(_solve_one, ridge_lambda=ridge_lambda)
+
+    @jax.custom_batching.custom_vmap
+    def one(gram, moment):
+        return raw(gram, moment)
+
+    @one.def_vmap
+    def _mapped(axis_size, in_batched, gram, moment):
+        devices = math.gcd(axis_size, jax.device_count())
+
+        def split(x, batched):  # [B, ...] -> [B / devices, devices, ...]; column i = device i's block
+            x = x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
+            return x.reshape(devices, axis_size // devices, *x.shape[1:]).swapaxes(0, 1)
+
+        out = jax.lax.map(lambda gm: jax.vmap(raw)(*gm), (split(gram, in_batched[0]), split(moment, in_batched[1])))
+        return out.swapaxes(0, 1).reshape(axis_size, *out.shape[2:]), True
+
+    return one
+
+
+def solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
+    """W = (G + lambda I)^-1 B, exact; under vmap one LAPACK call per matrix and device (see above)."""
+    return _one_matrix_per_device(float(ridge_lambda))(gram, moment)
 
 
 class RidgeProxy:

@@ -87,6 +87,24 @@ def test_warm_start_continues_from_the_previous_parameters(planted):
     assert not np.allclose(leaves(warm_params)[0], leaves(cold_params)[0])
 
 
+def test_vmapped_solve_maps_one_matrix_per_call_and_matches_numpy():
+    from rlsel.proxy.ridge import solve
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 5, 20, 4)).astype(np.float32)
+    gram = np.einsum("abnd,abne->abde", x, x)
+    moment = rng.normal(size=(6, 5, 4, 2)).astype(np.float32)
+    expected = np.linalg.solve(gram + 0.5 * np.eye(4), moment)
+    once = jax.jit(jax.vmap(lambda g, m: solve(g, m, 0.5)))(gram[0], moment[0])
+    nested = jax.jit(jax.vmap(jax.vmap(lambda g, m: solve(g, m, 0.5))))(gram, moment)
+    shared = jax.vmap(lambda g: solve(g, moment[0, 0], 0.5))(gram[0])  # moment not batched
+    np.testing.assert_allclose(once, expected[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(nested, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(shared, np.linalg.solve(gram[0] + 0.5 * np.eye(4), moment[0, 0]), rtol=1e-4, atol=1e-5)
+    hlo = jax.jit(jax.vmap(lambda g, m: solve(g, m, 0.5))).lower(gram[0], moment[0]).as_text()
+    assert "while" in hlo  # a loop over the batch, not one batched kernel call
+
+
 def test_empty_scores_are_defined(planted):
     data = _data(planted)
     assert float(make_proxy(ProxyConfig(), 2).empty_score(data)) == pytest.approx(0.5)
