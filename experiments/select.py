@@ -13,6 +13,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 from absl import app, flags
 from ml_collections import config_flags
 
+from rlsel import parallel
 from rlsel.cli import quiet_library_logs, run_or_exit
 from rlsel.selectors.run import run_selection
 
@@ -20,12 +21,16 @@ FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Selection config file.", lock_config=True)
 flags.DEFINE_string("workdir", None, "Output folder for selection.json, subset.jsonl and subset/.")
 flags.DEFINE_bool("resume", False, "Resume PPO training from the latest checkpoint in workdir.")
+flags.DEFINE_integer("host_devices", 1, "On a CPU, split the host into this many devices (0: one per core); "
+                     "PPO then steps its environments on all of them. Accelerators are unaffected.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 
 def main(argv):
     del argv
     quiet_library_logs()
+    if FLAGS.host_devices != 1:
+        run_or_exit(lambda: parallel.use_host_devices(FLAGS.host_devices))
     record = run_or_exit(lambda: run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume))
     print(f"{record['method']}: selected {record['num_selected']} of {record['num_train']} train examples; "
           f"proxy_val_score {record['proxy_val_score']:.4f}; wrote {FLAGS.workdir}/selection.json")

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from rlsel import checkpoint
+from rlsel import checkpoint, parallel
 from rlsel.agents.networks import masked_logits
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
 from rlsel.env.rollouts import max_episode_length, rollout
@@ -41,7 +41,8 @@ def greedy_policy_choice(network, params) -> Any:
 
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
                   run_config: dict) -> tuple[Any, dict[str, np.ndarray]]:
-    """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed."""
+    """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed.
+    With several devices the env batch is split over all of them (`rlsel.parallel`)."""
     runner = jax.jit(ppo.init)(key, hparams)
     chunk = jax.jit(ppo.update_chunk, static_argnums=2)
     history: dict[str, list] = {}
@@ -49,6 +50,8 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
         like = (runner, _history_like(ppo, runner, hparams, config.num_updates))
         (runner, saved), _, _ = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like)
         history = {k: np.asarray(v)[: int(runner.update_step)].tolist() for k, v in saved.items()}
+    if jax.device_count() > 1:  # every device (every core, with host devices) steps its share of the envs
+        runner = parallel.shard_envs(runner, parallel.env_mesh(), parallel.PPO_ENV_FIELDS)
     done = int(runner.update_step)
     bar = tqdm(total=config.num_updates, initial=done, disable=not run.progress, desc="ppo", unit="upd")
     while done < config.num_updates:

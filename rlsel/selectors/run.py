@@ -115,6 +115,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         "proxy_empty_score": float(ctx.env_params.empty_score),
         "class_names": prepared.class_names,
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        "num_devices": jax.device_count(),
         "config": config.to_dict(),
         "versions": versions(),
         **selection.extra,

@@ -1,6 +1,7 @@
 """The selection job end to end on a tiny local dataset: output schema, budgets, resume, bad input."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -85,3 +86,25 @@ def test_script_reports_bad_input_and_writes_nothing(tmp_path):
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_script_on_two_host_devices_selects_as_one_device(select_config, dataset_file, tmp_path):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo")
+    single = run_selection(config, tmp_path / "one", progress=False)
+    overrides = [f"--config.{k}={v}" for k, v in {
+        "dataset": dataset_file, "text_column": "review", "label_column": "sentiment", "method": "ppo",
+        "budget": 0.1, "cache_dir": tmp_path / "cache", "prepare.embedder": "hash", "prepare.num_clusters": 24,
+        "prepare.per_cluster": 8, "prepare.val_size": 64, "proxy.dim": 16, "ppo.num_envs": 4, "ppo.num_steps": 8,
+        "ppo.total_timesteps": 128, "ppo.num_minibatches": 2, "ppo.update_epochs": 2, "ppo.hidden_size": 16,
+        "ppo.chunk_updates": 2}.items()]
+    out = tmp_path / "two"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
+         f"--workdir={out}", "--host_devices=2", *overrides],
+        capture_output=True, text=True, cwd=ROOT, timeout=600, env={**os.environ, "JAX_PLATFORMS": "cpu"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    sharded = json.loads((out / "selection.json").read_text())
+    assert sharded["num_devices"] == 2 and single["num_devices"] == 1
+    assert sharded["indices"] == single["indices"]
+    np.testing.assert_allclose(sharded["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
