@@ -23,6 +23,10 @@ flags.DEFINE_string("workdir", None, "Output folder for selection.json, subset.j
 flags.DEFINE_bool("resume", False, "Resume PPO training from the latest checkpoint in workdir.")
 flags.DEFINE_integer("host_devices", 1, "On a CPU, split the host into this many devices (0: one per core); "
                      "PPO then steps its environments on all of them. Accelerators are unaffected.")
+flags.DEFINE_string("coordinator_address", None, "Multi-host: host:port of process 0 (with the next two flags, "
+                    "calls jax.distributed.initialize; the env batch then spans every process's devices).")
+flags.DEFINE_integer("num_processes", None, "Multi-host: number of processes.")
+flags.DEFINE_integer("process_id", None, "Multi-host: this process's index.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 
@@ -31,6 +35,8 @@ def main(argv):
     quiet_library_logs()
     if FLAGS.host_devices != 1:
         run_or_exit(lambda: parallel.use_host_devices(FLAGS.host_devices))
+    run_or_exit(lambda: parallel.maybe_initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
+                                                              FLAGS.process_id))
     record = run_or_exit(lambda: run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume))
     print(f"{record['method']}: selected {record['num_selected']} of {record['num_train']} train examples; "
           f"proxy_val_score {record['proxy_val_score']:.4f}; wrote {FLAGS.workdir}/selection.json")

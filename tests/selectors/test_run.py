@@ -108,3 +108,15 @@ def test_script_on_two_host_devices_selects_as_one_device(select_config, dataset
     assert sharded["num_devices"] == 2 and single["num_devices"] == 1
     assert sharded["indices"] == single["indices"]
     np.testing.assert_allclose(sharded["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
+
+
+def test_script_rejects_incomplete_multihost_flags(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
+         f"--workdir={out}", "--coordinator_address=localhost:1234", "--num_processes=2"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 1
+    assert "missing ['process_id']" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
