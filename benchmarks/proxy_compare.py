@@ -24,6 +24,7 @@ import numpy as np
 from absl import app, flags
 
 from rlsel.data.prepare import PrepareConfig, prepare
+from rlsel.data.sources import DatasetSpec
 from rlsel.env.rollouts import random_choice
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
@@ -109,7 +110,7 @@ def main(argv):
     if _SUBSETS.value < 3:
         raise app.UsageError(f"--num_subsets must be >= 3 to rank subsets; got {_SUBSETS.value}")
     start = time.perf_counter()
-    prepared = prepare(PrepareConfig(dataset=_DATASET.value, embedder=_EMBEDDER.value, cache_dir=_CACHE.value,
+    prepared = prepare(PrepareConfig(data=DatasetSpec(_DATASET.value), embedder=_EMBEDDER.value, cache_dir=_CACHE.value,
                                      seed=_SEED.value))
     context = lambda proxy: make_context(prepared, SelectionEnvConfig(budget=_BUDGET.value, proxy=proxy))
     ctxs = {name: context(proxy) for name, proxy in PROXIES.items()}

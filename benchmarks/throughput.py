@@ -45,6 +45,7 @@ from plot_throughput import plot
 from rlsel import parallel
 from rlsel.data.pool import build_pool
 from rlsel.data.prepare import PrepareConfig, Prepared, prepare
+from rlsel.data.sources import DatasetSpec
 from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
@@ -517,7 +518,7 @@ def main(argv):
     if not _WORKER.value:  # the worker inherits its 4 devices from the parent
         parallel.use_host_devices(_HOST_DEVICES.value)
     start, load = time.perf_counter(), os.getloadavg()
-    prepared = prepare(PrepareConfig(dataset=_DATASET.value, embedder=_EMBEDDER.value, cache_dir=_CACHE.value,
+    prepared = prepare(PrepareConfig(data=DatasetSpec(_DATASET.value), embedder=_EMBEDDER.value, cache_dir=_CACHE.value,
                                      seed=_SEED.value))
     ctx = make_context(prepared, SelectionEnvConfig())
     if _WORKER.value:

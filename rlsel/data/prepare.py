@@ -20,21 +20,16 @@ import numpy as np
 from rlsel.data.embed import embed_with_cache, get_embedder
 from rlsel.data.kmeans import kmeans, stratified_kmeans
 from rlsel.data.pool import ClusterPool, build_pool
-from rlsel.data.sources import load_splits
+from rlsel.data.sources import DatasetSpec
 from rlsel.data.splits import fingerprint
+from rlsel.io import atomic_write
 
 
 @dataclasses.dataclass(frozen=True)
 class PrepareConfig:
-    """Dataset spec and split options, embedder, and clustering / pool sizes."""
+    """The dataset and its splits, embedder, and clustering / pool sizes."""
 
-    dataset: str = "movie_sentences"
-    text_column: str = "text"
-    label_column: str = "label"
-    hf_config: str | None = None
-    split_seed: int = 0
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
+    data: DatasetSpec = DatasetSpec()
     embedder: str = "minilm"
     num_clusters: int = 200
     stratified: bool = True
@@ -82,26 +77,20 @@ def _cluster(config: PrepareConfig, x: np.ndarray, y: np.ndarray, num_classes: i
     else:
         result = kmeans(key, x, config.num_clusters)
     assignments, centroids = np.asarray(result.assignments), np.asarray(result.centroids)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, assignments=assignments, centroids=centroids)
-    os.replace(tmp, path)
+
+    def save(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, assignments=assignments, centroids=centroids)
+
+    atomic_write(path, save)
     return assignments, centroids
 
 
 def prepare(config: PrepareConfig) -> Prepared:
-    """Load, embed, cluster and pool `config.dataset`; see the module docstring for caching."""
+    """Load, embed, cluster and pool `config.data`; see the module docstring for caching."""
     timings = {}
     start = time.perf_counter()
-    splits = load_splits(
-        config.dataset,
-        text_column=config.text_column,
-        label_column=config.label_column,
-        seed=config.split_seed,
-        val_fraction=config.val_fraction,
-        test_fraction=config.test_fraction,
-        hf_config=config.hf_config,
-    )
+    splits = config.data.load()
     fp = fingerprint(splits)
     names = splits["train"].features["label"].names
     timings["load_s"] = time.perf_counter() - start

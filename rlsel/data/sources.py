@@ -6,7 +6,9 @@ Hugging Face hub (or a local dataset script/folder), or a path to a local .csv/.
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
+from typing import Any
 
 import datasets
 import pyarrow as pa
@@ -125,4 +127,37 @@ def load_splits(
         seed=seed,
         val_fraction=val_fraction,
         test_fraction=test_fraction,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """What to load and how to split it: equal specs load the same splits (same fingerprint)."""
+
+    dataset: str = "movie_sentences"
+    text_column: str = "text"
+    label_column: str = "label"
+    hf_config: str | None = None
+    split_seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+
+    def load(self) -> datasets.DatasetDict:
+        return load_splits(self.dataset, text_column=self.text_column, label_column=self.label_column,
+                           seed=self.split_seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+                           hf_config=self.hf_config)
+
+
+def spec_from_config(config: Any) -> DatasetSpec:
+    """The spec of a select or finetune config (a ConfigDict, or the dict a selection.json records): its
+    top-level dataset fields and `prepare`'s split fields; an empty dataset means the default."""
+    default, prepare = DatasetSpec(), config.get("prepare") or {}
+    return DatasetSpec(
+        dataset=config.get("dataset") or default.dataset,
+        text_column=config.get("text_column", default.text_column),
+        label_column=config.get("label_column", default.label_column),
+        hf_config=config.get("hf_config") or None,
+        split_seed=prepare.get("split_seed", default.split_seed),
+        val_fraction=prepare.get("val_fraction", default.val_fraction),
+        test_fraction=prepare.get("test_fraction", default.test_fraction),
     )

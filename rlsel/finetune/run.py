@@ -68,7 +68,7 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     record = {
         "model": config.model,
         "model_family": family,
-        "dataset": source.dataset,
+        "dataset": source.data.dataset,
         "dataset_fingerprint": fp,
         "selection": source.selection,
         "method": source.method,

@@ -15,27 +15,20 @@ import datasets
 import ml_collections
 
 from rlsel.data.errors import DataError
-from rlsel.data.sources import load_splits
+from rlsel.data.sources import DatasetSpec, spec_from_config
 from rlsel.data.splits import fingerprint
 
-DEFAULT_DATASET = "movie_sentences"
 _SELECTION_KEYS = ("method", "dataset", "dataset_fingerprint", "indices", "class_names", "config")
 _SPLIT_KEYS = ("split_seed", "val_fraction", "test_fraction")
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainSource:
-    """Dataset spec and split settings to load, plus the selected train rows (None: all of them)."""
+    """The dataset and its splits to load, plus the selected train rows (None: all of them)."""
 
     selection: str
     method: str
-    dataset: str
-    text_column: str = "text"
-    label_column: str = "label"
-    hf_config: str | None = None
-    split_seed: int = 0
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
+    data: DatasetSpec
     indices: tuple[int, ...] | None = None
     fingerprint: str | None = None
     class_names: tuple[str, ...] | None = None
@@ -60,32 +53,25 @@ def _read_selection(path: pathlib.Path) -> dict:
 def resolve_source(config: ml_collections.ConfigDict) -> TrainSource:
     """The `TrainSource` of a finetune config: from `config.selection` (a path) or `config.dataset` (full)."""
     if config.selection == "full":
-        p = config.prepare
-        return TrainSource("full", "full", config.dataset or DEFAULT_DATASET, config.text_column,
-                           config.label_column, config.hf_config or None, p.split_seed, p.val_fraction,
-                           p.test_fraction)
+        return TrainSource("full", "full", spec_from_config(config))
     path = pathlib.Path(config.selection).expanduser()
     record = _read_selection(path)
     if config.dataset and config.dataset != record["dataset"]:
         raise ValueError(f"--config.dataset={config.dataset} differs from the dataset of {path} "
                          f"({record['dataset']}); leave it empty to use the selection's dataset.")
-    sel, prep = record["config"], record["config"]["prepare"]
-    return TrainSource(str(path), record["method"], record["dataset"], sel.get("text_column", "text"),
-                       sel.get("label_column", "label"), sel.get("hf_config") or None, prep["split_seed"],
-                       prep["val_fraction"], prep["test_fraction"], tuple(record["indices"]),
-                       record["dataset_fingerprint"], tuple(record["class_names"]))
+    data = dataclasses.replace(spec_from_config(record["config"]), dataset=record["dataset"])
+    return TrainSource(str(path), record["method"], data, tuple(record["indices"]), record["dataset_fingerprint"],
+                       tuple(record["class_names"]))
 
 
 def load_source(source: TrainSource) -> tuple[datasets.DatasetDict, datasets.Dataset, str]:
     """`(splits, train_examples, fingerprint)`; raises DataError if a selection no longer matches the data."""
-    splits = load_splits(source.dataset, text_column=source.text_column, label_column=source.label_column,
-                         seed=source.split_seed, val_fraction=source.val_fraction,
-                         test_fraction=source.test_fraction, hf_config=source.hf_config)
+    splits = source.data.load()
     fp = fingerprint(splits)
     if source.indices is None:
         return splits, splits["train"], fp
     if fp != source.fingerprint:
-        raise DataError(f"dataset {source.dataset} now has fingerprint {fp}, but {source.selection} was made on "
+        raise DataError(f"dataset {source.data.dataset} now has fingerprint {fp}, but {source.selection} was made on "
                         f"{source.fingerprint}: the data or split settings changed; rerun the selection.")
     names = tuple(splits["train"].features["label"].names)
     if names != source.class_names:

@@ -18,7 +18,7 @@ def cluster_summary(prepared: Prepared, num_clusters: int = 8, num_examples: int
     texts = prepared.splits["train"]["text"]
     sizes = pool.sizes
     lines = [
-        f"{prepared.config.dataset}: {len(texts)} train / {len(prepared.val_y)} validation / "
+        f"{prepared.config.data.dataset}: {len(texts)} train / {len(prepared.val_y)} validation / "
         f"{len(prepared.splits['test'])} test examples, {len(prepared.class_names)} classes, "
         f"{pool.num_clusters} clusters (sizes min {sizes.min()}, median {int(np.median(sizes))}, max {sizes.max()})",
     ]

@@ -16,6 +16,7 @@ import ml_collections
 from rlsel.agents.dqn import DQNConfig, DQNHparams
 from rlsel.agents.ppo import PPOConfig, PPOHparams
 from rlsel.data.prepare import PrepareConfig, prepare
+from rlsel.data.sources import spec_from_config
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_proxy_score
@@ -31,9 +32,7 @@ METHODS = ("ppo", "dqn", "greedy", "random", "random_clusters")
 def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
     p = config.prepare
     return PrepareConfig(
-        dataset=config.dataset, text_column=config.text_column, label_column=config.label_column,
-        hf_config=config.hf_config or None, split_seed=p.split_seed, val_fraction=p.val_fraction,
-        test_fraction=p.test_fraction, embedder=p.embedder, num_clusters=p.num_clusters,
+        data=spec_from_config(config), embedder=p.embedder, num_clusters=p.num_clusters,
         stratified=p.stratified, per_cluster=p.per_cluster, val_size=p.val_size, seed=config.seed,
         cache_dir=config.cache_dir,
     )

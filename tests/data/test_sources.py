@@ -6,7 +6,7 @@ import datasets
 import pytest
 
 from rlsel.data.errors import DataError
-from rlsel.data.sources import load_splits
+from rlsel.data.sources import DatasetSpec, load_splits, spec_from_config
 from rlsel.data.splits import fingerprint
 
 
@@ -30,6 +30,16 @@ def test_movie_sentences_is_binary_with_three_disjoint_splits(movie):
     assert not _texts(movie, "train") & _texts(movie, "test")
     assert not _texts(movie, "train") & _texts(movie, "validation")
     assert not _texts(movie, "validation") & _texts(movie, "test")
+
+
+def test_spec_from_select_finetune_and_recorded_configs(select_config, movie):
+    select_config.dataset, select_config.label_column, select_config.prepare.split_seed = "reuters8", "topic", 3
+    spec = spec_from_config(select_config)
+    assert spec == DatasetSpec("reuters8", "text", "topic", None, 3, 0.1, 0.1)
+    assert spec_from_config(select_config.to_dict()) == spec  # as a selection.json records it
+    finetune_full = {"dataset": "", "hf_config": "", "prepare": {"split_seed": 0}}
+    assert spec_from_config(finetune_full) == DatasetSpec()  # empty dataset: the default one
+    assert fingerprint(DatasetSpec().load()) == fingerprint(movie)
 
 
 def test_splits_are_deterministic_by_seed(movie):

@@ -1,0 +1,43 @@
+"""benchmarks/throughput.py runs from a clean checkout and writes a consistent report (tiny settings)."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIELDS = ("fused_env_steps_per_s", "loop_env_steps_per_s", "sklearn_env_steps_per_s", "speedup_vs_loop",
+          "speedup_vs_sklearn", "fused_proxy_accuracy", "sklearn_proxy_accuracy", "achieved_gflops", "peak_gflops",
+          "fraction_of_peak")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("throughput")
+    out = tmp / "t.json"
+    cmd = [sys.executable, "benchmarks/throughput.py", f"--out={out}", "--embedder=hash", "--env_counts=2,4",
+           "--env_steps=64", "--repeats=1", "--num_states=8", "--variants=false", "--scaling=false",
+           "--devices_4=false", "--op_profile=false", "--host_devices=2"]
+    env = {**os.environ, "RLSEL_CACHE": str(tmp / "cache"), "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert out.with_suffix(".png").stat().st_size > 0
+    return json.loads(out.read_text())
+
+
+def test_report_has_the_contract_fields_and_consistent_ratios(report):
+    assert all(field in report for field in FIELDS)
+    assert report["speedup_vs_loop"] == pytest.approx(report["fused_env_steps_per_s"] / report["loop_env_steps_per_s"])
+    assert report["fraction_of_peak"] == pytest.approx(report["achieved_gflops"] / report["peak_gflops"])
+    assert report["loop_vs_fused_max_abs_score_diff"] < 1e-5  # the loop scores the same states alike
+
+
+def test_series_covers_one_device_and_both_host_devices(report):
+    layouts = {(row["num_envs"], row["num_devices"]) for row in report["per_env_count"]}
+    assert layouts == {(2, 1), (4, 1), (2, 2), (4, 2)}
+    best = max(report["per_env_count"], key=lambda row: row["env_steps_per_s"])
+    assert report["fused_env_steps_per_s"] == best["env_steps_per_s"]
+    assert report["best_num_devices"] == best["num_devices"]
