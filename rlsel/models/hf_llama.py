@@ -14,6 +14,7 @@ import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import save_file
 
+from rlsel.io import atomic_write, write_text
 from rlsel.models.llama import LlamaConfig, assemble_params, check_params
 from rlsel.models.lora import merge_lora
 
@@ -108,10 +109,6 @@ def save_hf_llama(folder: str | os.PathLike, config: LlamaConfig, params: dict) 
         config, params = merge_lora(config, params)
     check_params(config, params)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    weights_tmp = folder / "model.safetensors.tmp"
-    save_file(_hf_tensors(config, params), weights_tmp, metadata={"format": "pt"})
-    config_tmp = folder / "config.json.tmp"
-    config_tmp.write_text(json.dumps(config.to_hf(), indent=2))
-    os.replace(weights_tmp, folder / "model.safetensors")
-    os.replace(config_tmp, folder / "config.json")
+    tensors = _hf_tensors(config, params)
+    atomic_write(folder / "model.safetensors", lambda tmp: save_file(tensors, tmp, metadata={"format": "pt"}))
+    write_text(folder / "config.json", json.dumps(config.to_hf(), indent=2))
