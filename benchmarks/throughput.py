@@ -50,7 +50,7 @@ from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy import metrics
-from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, _solve_one, solve
+from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, cholesky_solve, solve
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
@@ -386,7 +386,7 @@ class BatchedLapackRidgeProxy(RidgeProxy):
 
     def add(self, key, carry, selected, action, data):
         carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        weights = _solve_one(carry.gram, carry.moment, self.config.ridge_lambda)
+        weights = cholesky_solve(carry.gram, carry.moment, self.config.ridge_lambda)
         return self.score_weights(weights, data), carry
 
 

@@ -30,8 +30,9 @@ def _with_bias(x: jax.Array) -> jax.Array:
     return jnp.concatenate([x, jnp.ones(x.shape[:-1] + (1,), x.dtype)], axis=-1)
 
 
-def _solve_one(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
-    """W = (G + lambda I)^-1 B by Cholesky; the bias row is left unpenalised only through G's data."""
+def cholesky_solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
+    """W = (G + lambda I)^-1 B by Cholesky (lambda shrinks the bias weight too); vmap makes it one batched
+    LAPACK call."""
     eye = jnp.eye(gram.shape[-1], dtype=gram.dtype)
     factor = jax.scipy.linalg.cho_factor(gram + ridge_lambda * eye, lower=True)
     return jax.scipy.linalg.cho_solve(factor, moment)
@@ -39,13 +40,13 @@ def _solve_one(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.A
 
 @functools.lru_cache(maxsize=None)
 def _one_matrix_per_device(ridge_lambda: float) -> Callable:
-    """`_solve_one` whose vmap is a `lax.map` over the batch with one matrix per device per LAPACK call.
+    """`cholesky_solve` whose vmap is a `lax.map` over the batch with one matrix per device per LAPACK call.
 
     The batched CPU LAPACK kernel splits its batch over XLA's intra-op threads and can deadlock there when
     several host devices (one per core) run it at once (jaxlib 0.10.2); one matrix per call per device never
     waits on another, keeps each matrix in cache while it is factored, and an env batch sharded over the
     devices stays sharded (row i of every device's block forms one call)."""
-    raw = functools.partial(_solve_one, ridge_lambda=ridge_lambda)
+    raw = functools.partial(cholesky_solve, ridge_lambda=ridge_lambda)
 
     @jax.custom_batching.custom_vmap
     def one(gram, moment):
