@@ -10,9 +10,10 @@ import pathlib
 from rlsel.io import write_text
 from rlsel.report.stats import mean_ci95
 
-COLUMNS = ("dataset", "method", "seed", "budget", "num_selected", "proxy_val_score", "test_accuracy",
-           "test_macro_f1", "select_wall_s", "finetune_wall_s")
-SUMMARISED = ("test_accuracy", "test_macro_f1", "proxy_val_score", "select_wall_s", "finetune_wall_s")
+COLUMNS = ("dataset", "method", "seed", "budget", "num_selected", "proxy_val_score", "val_accuracy",
+           "test_accuracy", "test_macro_f1", "select_wall_s", "finetune_wall_s")
+SUMMARISED = ("val_accuracy", "test_accuracy", "test_macro_f1", "proxy_val_score", "select_wall_s",
+              "finetune_wall_s")
 
 
 def write_csv(path: pathlib.Path, rows: list[dict]) -> None:
@@ -45,12 +46,15 @@ def _fmt(stat, digits: int = 4) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """Methods as rows: examples, test accuracy, macro-F1, proxy score and costs (mean ± 95% CI)."""
-    lines = ["| method | seeds | examples | test accuracy | test macro-F1 | proxy val score | select s | finetune s |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    """Methods as rows: examples, validation and test accuracy, macro-F1, proxy score and costs (mean ± 95%
+    CI). Choose settings by the validation column; the test columns are the final numbers."""
+    lines = ["| method | seeds | examples | val accuracy | test accuracy | test macro-F1 | proxy val score | select s "
+             "| finetune s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for method, s in summarise(rows).items():
         lines.append(
-            f"| {method} | {s['seeds']} | {s['num_selected']:.0f} | {_fmt(s.get('test_accuracy'))} | "
+            f"| {method} | {s['seeds']} | {s['num_selected']:.0f} | {_fmt(s.get('val_accuracy'))} | "
+            f"{_fmt(s.get('test_accuracy'))} | "
             f"{_fmt(s.get('test_macro_f1'))} | {_fmt(s.get('proxy_val_score'))} | "
             f"{_fmt(s.get('select_wall_s'), 1)} | {_fmt(s.get('finetune_wall_s'), 1)} |"
         )

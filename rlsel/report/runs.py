@@ -50,6 +50,7 @@ def select_and_finetune(select_config: ml_collections.ConfigDict, finetune_confi
         "budget": 1.0 if method == "full" else select_config.budget,
         "num_selected": tuned["num_train_examples"],
         "proxy_val_score": selected["proxy_val_score"] if selected else "",
+        "val_accuracy": tuned["val_accuracy"],
         "test_accuracy": tuned["test_accuracy"],
         "test_macro_f1": tuned["test_macro_f1"],
         "select_wall_s": round(sum(selected["timings"].values()), 2) if selected else 0.0,

@@ -11,7 +11,7 @@ from rlsel.report.stats import mean_ci95
 
 def _row(method, seed, acc):
     return {"dataset": "d", "method": method, "seed": seed, "budget": 0.05, "num_selected": 400,
-            "proxy_val_score": 0.7, "test_accuracy": acc, "test_macro_f1": acc - 0.01,
+            "proxy_val_score": 0.7, "val_accuracy": acc + 0.02, "test_accuracy": acc, "test_macro_f1": acc - 0.01,
             "select_wall_s": 10.0, "finetune_wall_s": 20.0}
 
 
@@ -25,7 +25,8 @@ def test_mean_ci95_uses_student_t():
 def test_table_and_csv(tmp_path):
     rows = [_row("ppo", s, a) for s, a in enumerate([0.80, 0.82])] + [_row("random", 0, 0.75)]
     table = compare.markdown_table(rows)
-    assert "| ppo | 2 | 400 | 0.8100 ± " in table and "| random | 1 | 400 | 0.7500 |" in table
+    assert "| ppo | 2 | 400 | 0.8300 ± 0.1271 | 0.8100 ± " in table  # validation first, then test
+    assert "| random | 1 | 400 | 0.7700 | 0.7500 |" in table
     compare.write_csv(tmp_path / "r.csv", rows)
     with open(tmp_path / "r.csv") as f:
         read = list(csv.DictReader(f))
