@@ -39,14 +39,16 @@ def save_checkpoint(workdir: str, step: int, state: Any, config: dict) -> None:
 
 
 def restore_checkpoint(workdir: str, like: Any, step: int | None = None) -> tuple[Any, dict, int]:
-    """Restore `(state, config, step)`; `like` gives the pytree structure (arrays or shape structs).
+    """Restore `(state, config, step)`; `like` gives the pytree structure (arrays or shape structs) and, where
+    its leaves have one, the placement to restore onto (a run saved over several devices resumes on one).
 
     Without `step`, the latest one is restored.
     """
     step = latest_step(workdir) if step is None else step
     if step is None:
         raise ValueError(f"No checkpoint in {workdir!r}; run with a fresh start or point at a saved workdir.")
-    abstract = jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), like)
+    abstract = jax.tree_util.tree_map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=getattr(x, "sharding", None)), like)
     args = ocp.args.Composite(state=ocp.args.StandardRestore(abstract), config=ocp.args.JsonRestore())
     with _manager(workdir, create=False) as manager:
         if step not in manager.all_steps():

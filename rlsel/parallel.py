@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import jax
 import numpy as np
+from absl import logging
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
@@ -46,6 +47,17 @@ def env_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     """A 1-D mesh named `envs` over `devices` (all devices of all processes by default)."""
     devices = jax.devices() if devices is None else list(devices)
     return Mesh(np.asarray(devices), (ENV_AXIS,))
+
+
+def fitting_env_mesh(num_envs: int, devices: Sequence[jax.Device] | None = None) -> Mesh | None:
+    """An `envs` mesh over the most of `devices` (all by default) that split `num_envs` evenly, or None when
+    that is a single device; warns when devices are left idle."""
+    devices = jax.devices() if devices is None else list(devices)
+    size = max(k for k in range(1, len(devices) + 1) if num_envs % k == 0)
+    if size < len(devices):
+        logging.warning("%d envs do not split evenly over %d devices; using %d of them (pick a multiple of %d)",
+                        num_envs, len(devices), size, len(devices))
+    return env_mesh(devices[:size]) if size > 1 else None
 
 
 def _split_leading(leaf: Any, mesh: Mesh, where: str) -> NamedSharding:

@@ -83,6 +83,8 @@ print(json.dumps({
     "greedy_single": greedy(single),
     "greedy_sharded": greedy(sharded),
     "indivisible_error": indivisible,
+    "fitting_mesh_sizes": [None if m is None else int(m.devices.size)
+                           for m in (parallel.fitting_env_mesh(n) for n in (8, 6, 1))],
     "many_envs_reward_diff": float(np.abs(many_single - many_sharded).max()),
     "many_envs_reward_spread": float(many_single.std()),
     "built_equals_placed": all(np.array_equal(a, b) for a, b in zip(leaves(built.env), leaves(placed.env)))
@@ -120,6 +122,10 @@ def test_many_envs_per_device_step_alike_sharded(four_devices):
     # 16 envs per device through the ridge solve (its per-device map over the batch) match one device
     assert four_devices["many_envs_reward_spread"] > 0
     assert four_devices["many_envs_reward_diff"] < 1e-6
+
+
+def test_fitting_mesh_uses_the_most_devices_that_split_the_envs(four_devices):
+    assert four_devices["fitting_mesh_sizes"] == [4, 3, None]
 
 
 def test_host_device_flags_replace_an_earlier_count():

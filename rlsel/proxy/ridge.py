@@ -40,12 +40,14 @@ def cholesky_solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> j
 
 @functools.lru_cache(maxsize=None)
 def _one_matrix_per_device(ridge_lambda: float) -> Callable:
-    """`cholesky_solve` whose vmap is a `lax.map` over the batch with one matrix per device per LAPACK call.
+    """`cholesky_solve` whose vmap, on CPU, is a `lax.map` over the batch taking gcd(B, D) matrices per
+    LAPACK call for D devices in the process: one per device when the batch is sharded over all of them.
 
     The batched CPU LAPACK kernel splits its batch over XLA's intra-op threads and can deadlock there when
     several host devices (one per core) run it at once (jaxlib 0.10.2); one matrix per call per device never
     waits on another, keeps each matrix in cache while it is factored, and an env batch sharded over the
-    devices stays sharded (row i of every device's block forms one call)."""
+    devices stays sharded (row i of every device's block forms one call). Accelerators keep the batched
+    kernel. Under nested vmaps the outer axes join each call's batch."""
     raw = functools.partial(cholesky_solve, ridge_lambda=ridge_lambda)
 
     @jax.custom_batching.custom_vmap
@@ -54,20 +56,23 @@ def _one_matrix_per_device(ridge_lambda: float) -> Callable:
 
     @one.def_vmap
     def _mapped(axis_size, in_batched, gram, moment):
+        gram, moment = (x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
+                        for x, batched in zip((gram, moment), in_batched))
+        if jax.default_backend() != "cpu":
+            return jax.vmap(raw)(gram, moment), True
         devices = math.gcd(axis_size, jax.device_count())
 
-        def split(x, batched):  # [B, ...] -> [B / devices, devices, ...]; column i = device i's block
-            x = x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
+        def split(x):  # [B, ...] -> [B / devices, devices, ...]; column i = device i's block
             return x.reshape(devices, axis_size // devices, *x.shape[1:]).swapaxes(0, 1)
 
-        out = jax.lax.map(lambda gm: jax.vmap(raw)(*gm), (split(gram, in_batched[0]), split(moment, in_batched[1])))
+        out = jax.lax.map(lambda gm: jax.vmap(raw)(*gm), (split(gram), split(moment)))
         return out.swapaxes(0, 1).reshape(axis_size, *out.shape[2:]), True
 
     return one
 
 
 def solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> jax.Array:
-    """W = (G + lambda I)^-1 B, exact; under vmap one LAPACK call per matrix and device (see above)."""
+    """W = (G + lambda I)^-1 B, exact; on CPU, under vmap, one LAPACK call per matrix and device (see above)."""
     return _one_matrix_per_device(float(ridge_lambda))(gram, moment)
 
 

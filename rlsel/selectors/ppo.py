@@ -42,16 +42,18 @@ def greedy_policy_choice(network, params) -> Any:
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
                   run_config: dict) -> tuple[Any, dict[str, np.ndarray]]:
     """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed.
-    With several devices the env batch is split over all of them (`rlsel.parallel`)."""
-    runner = jax.jit(ppo.init)(key, hparams)
+    With several devices the env batch is split over them (`rlsel.parallel`), also when resuming a run saved
+    on another device count."""
+    mesh = parallel.fitting_env_mesh(config.num_envs)
+    shardings = None if mesh is None else parallel.env_shardings(jax.eval_shape(ppo.init, key, hparams), mesh,
+                                                                  parallel.PPO_ENV_FIELDS)
+    runner = jax.jit(ppo.init, out_shardings=shardings)(key, hparams)
     chunk = jax.jit(ppo.update_chunk, static_argnums=2)
     history: dict[str, list] = {}
     if run.resume and run.checkpoint_dir and checkpoint.latest_step(run.checkpoint_dir) is not None:
         like = (runner, _history_like(ppo, runner, hparams, config.num_updates))
         (runner, saved), _, _ = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like)
         history = {k: np.asarray(v)[: int(runner.update_step)].tolist() for k, v in saved.items()}
-    if jax.device_count() > 1:  # every device (every core, with host devices) steps its share of the envs
-        runner = parallel.shard_envs(runner, parallel.env_mesh(), parallel.PPO_ENV_FIELDS)
     done = int(runner.update_step)
     bar = tqdm(total=config.num_updates, initial=done, disable=not run.progress, desc="ppo", unit="upd")
     while done < config.num_updates:
@@ -107,7 +109,8 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, config: PPOConfig, hparams
     train_key, decode_key = jax.random.split(key)
     runner, history = train_chunked(ppo, config, hparams, train_key, run, run_config)
     length = max_episode_length(ctx.env_params)
-    choose = greedy_policy_choice(ppo.network, runner.params)
+    params = jax.tree_util.tree_map(np.asarray, runner.params)  # replicated: the same on every device
+    choose = greedy_policy_choice(ppo.network, params)
     state, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(decode_key)
     curve = {
         "episode_return": history["episode_return"].tolist(),

@@ -108,6 +108,11 @@ def test_script_on_two_host_devices_selects_as_one_device(select_config, dataset
     assert sharded["num_devices"] == 2 and single["num_devices"] == 1
     assert sharded["indices"] == single["indices"]
     np.testing.assert_allclose(sharded["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
+    # saved over 2 devices, resumed here on 1: the checkpoint is restored onto this process's layout
+    shutil.rmtree(out / "checkpoints" / "4")
+    resumed = run_selection(config, out, resume=True, progress=False)
+    assert resumed["indices"] == single["indices"]
+    np.testing.assert_allclose(resumed["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
 
 
 def test_script_rejects_incomplete_multihost_flags(tmp_path):
