@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from rlsel.report.outputs import versions, write_json  # noqa: E402
 
 _OUT = flags.DEFINE_string("out", None, "Write the JSON report here.")
-_WORKDIR = flags.DEFINE_string("workdir", "runs/end_to_end", "Runs and the fresh cache go here (wiped first).")
+_WORKDIR = flags.DEFINE_string("workdir", "runs/end_to_end", "Runs and the fresh cache go here; a folder this "
+                                "script made before is wiped first, any other non-empty folder is refused.")
 _DATASETS = flags.DEFINE_list("datasets", ["movie_sentences", "tweet_sentiment", "newsgroups20", "reuters8"],
                               "Built-in datasets to time select.py on.")
 _DEMO = flags.DEFINE_bool("demo", True, "Also time the demo and a full-data finetune (movie_sentences).")
@@ -86,11 +87,23 @@ def demo_and_full(workdir: pathlib.Path, cache: pathlib.Path) -> dict:
     return report
 
 
+MARKER = ".end_to_end"  # marks a workdir as this script's, so that a rerun may wipe it
+
+
+def fresh_workdir(path: pathlib.Path) -> pathlib.Path:
+    """`path` emptied for a new run: only a folder this script made (it holds MARKER) is ever deleted."""
+    if path.exists() and any(path.iterdir()):
+        if not (path / MARKER).exists():
+            raise app.UsageError(f"--workdir {path} is not empty and was not made by this script; pass a new folder")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).touch()
+    return path
+
+
 def main(argv):
     del argv
-    workdir = (ROOT / _WORKDIR.value).resolve()
-    if workdir.exists():
-        shutil.rmtree(workdir)
+    workdir = fresh_workdir((ROOT / _WORKDIR.value).resolve())
     cache = workdir / "cache"
     report = {"select": [select_runs(d, workdir, cache) for d in _DATASETS.value]}
     if _DEMO.value:

@@ -31,6 +31,8 @@ def report(tmp_path_factory):
 def test_report_has_the_contract_fields_and_consistent_ratios(report):
     assert all(field in report for field in FIELDS)
     assert report["speedup_vs_loop"] == pytest.approx(report["fused_env_steps_per_s"] / report["loop_env_steps_per_s"])
+    assert report["speedup_vs_loop_one_device"] == pytest.approx(
+        report["one_device_env_steps_per_s"] / report["loop_env_steps_per_s"])
     assert report["fraction_of_peak"] == pytest.approx(report["achieved_gflops"] / report["peak_gflops"])
     assert report["loop_vs_fused_max_abs_score_diff"] < 1e-5  # the loop scores the same states alike
 
