@@ -22,7 +22,8 @@ config_flags.DEFINE_config_file("config", None, "Selection config file.", lock_c
 flags.DEFINE_string("workdir", None, "Output folder for selection.json, subset.jsonl and subset/.")
 flags.DEFINE_bool("resume", False, "Resume PPO training from the latest checkpoint in workdir.")
 flags.DEFINE_integer("host_devices", 1, "On a CPU, split the host into this many devices (0: one per core); "
-                     "PPO then steps its environments on all of them. Accelerators are unaffected.")
+                     "PPO then splits its environments over them (as many as divide num_envs). Accelerators are "
+                     "unaffected.")
 flags.DEFINE_string("coordinator_address", None, "Multi-host: host:port of process 0 (with the next two flags, "
                     "calls jax.distributed.initialize; the env batch then spans every process's devices).")
 flags.DEFINE_integer("num_processes", None, "Multi-host: number of processes.")
