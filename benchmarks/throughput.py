@@ -4,15 +4,16 @@
 
 On movie_sentences with the default pool and proxy (PrepareConfig() and SelectionEnvConfig() defaults:
 MiniLM, 200 stratified clusters, 5% budget, ridge on 64 PCA dims), side by side in one run:
-(a) fused: env steps/s of the vmapped env + proxy in one jit at each --env_counts (random valid actions,
-    observations carried as PPO carries them; medians of interleaved repeats after compile);
+(a) fused: env steps/s of the vmapped env + proxy in one jit at each --env_counts, on one device and with
+    the env batch sharded over all devices (on a CPU, one host device per core: --host_devices); random
+    valid actions, observations carried as PPO carries them; medians of interleaved repeats after compile;
 (b) loop: the same proxy fitted by one jitted call per state from Python (ridge `fit_mask` + score);
 (c) sklearn: `LogisticRegression()` refit per state on every member of the state's clusters, with both
     proxies' mean accuracy on the same states and the same validation rows;
 (d) analytic FLOPs of the proxy per env step, achieved GFLOP/s, and a 2048^2 float32 matmul as the peak;
 (e) cost per env step against pool size, number of clusters and budget;
-plus prototypes of proposed speed-ups timed beside the baseline, and the env batch sharded over 2 and 4
-host devices (a subprocess with --xla_force_host_platform_device_count=4). Writes JSON and a plot.
+plus prototypes of proposed speed-ups timed beside the baseline, and the env batch on 1, 2 and 4 host
+devices (a subprocess with --xla_force_host_platform_device_count=4). Writes JSON and a plot.
 Absolute rates depend on the machine's load; the ratios, measured interleaved, are the portable figures.
 """
 
