@@ -21,12 +21,10 @@ from absl import app, flags
 
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.data.prepare import prepare
 from rlsel.env.rollouts import greedy_choice, max_episode_length, random_choice, rollout
 from rlsel.report.outputs import write_json
 from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
-from rlsel.selectors.run import env_config, ppo_configs, prepare_config
-from rlsel.selectors.context import make_context
+from rlsel.selectors.run import context_from_config, ppo_configs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", "results/policy_compare.json", "Output JSON.")
@@ -45,7 +43,7 @@ def main(argv):
     quiet_library_logs()
     config = load_config_file(ROOT / "experiments" / "configs" / "select.py")
     config.dataset = FLAGS.dataset
-    ctx = make_context(prepare(prepare_config(config)), env_config(config))
+    ctx, _ = context_from_config(config)
     env, params = ctx.env, ctx.env_params
     length = max_episode_length(params)
     episode = jax.jit(lambda k, choose: rollout(env, params, k, choose, length)[1], static_argnums=1)

@@ -21,12 +21,10 @@ from absl import app, flags
 
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.data.prepare import prepare
 from rlsel.env.rollouts import max_episode_length, rollout
 from rlsel.report.outputs import write_json
-from rlsel.selectors.context import make_context
 from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
-from rlsel.selectors.run import env_config, ppo_configs, prepare_config
+from rlsel.selectors.run import context_from_config, ppo_configs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", "results/ppo_sweep.json", "Output JSON.")
@@ -44,7 +42,7 @@ def main(argv):
     quiet_library_logs()
     config = load_config_file(ROOT / "experiments" / "configs" / "select.py")
     config.dataset = FLAGS.dataset
-    ctx = make_context(prepare(prepare_config(config)), env_config(config))
+    ctx, _ = context_from_config(config)
     config.ppo.total_timesteps = FLAGS.total_timesteps
     ppo_config, base_hparams = ppo_configs(config)
     settings = list(itertools.product(map(float, FLAGS.lrs), map(float, FLAGS.ent_coefs)))

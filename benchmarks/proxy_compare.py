@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import pathlib
 import statistics
-import sys
 import time
-
 
 import jax
 import jax.numpy as jnp

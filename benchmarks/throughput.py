@@ -51,7 +51,7 @@ from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy import metrics
-from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, cholesky_solve, solve
+from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, cholesky_solve
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
@@ -375,7 +375,7 @@ class DiffRidgeProxy(RidgeProxy):
 
     def add(self, key, carry, selected, action, data):
         carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        diff = solve(carry.gram, carry.moment[:, :1] - carry.moment[:, 1:], self.config.ridge_lambda)
+        diff = self.solve(carry.gram, carry.moment[:, :1] - carry.moment[:, 1:])
         margin = self.predict(diff, data.x_val)
         logits = jnp.concatenate([margin, jnp.zeros_like(margin)], axis=1)
         return metrics.score(self.config.metric, logits, data.y_val, least_squares=True), carry
@@ -385,20 +385,16 @@ class BatchedLapackRidgeProxy(RidgeProxy):
     """The ridge with one batched LAPACK call over the whole env batch (what `vmap` of a plain
     `cho_factor` gives; the library's solve maps one matrix per device per call instead)."""
 
-    def add(self, key, carry, selected, action, data):
-        carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        weights = cholesky_solve(carry.gram, carry.moment, self.config.ridge_lambda)
-        return self.score_weights(weights, data), carry
+    def solve(self, gram, moment):
+        return cholesky_solve(gram, moment, self.config.ridge_lambda)
 
 
 class LURidgeProxy(RidgeProxy):
     """Prototype: `jnp.linalg.solve` (LU with pivoting) instead of Cholesky; exact."""
 
-    def add(self, key, carry, selected, action, data):
-        carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        eye = jnp.eye(carry.gram.shape[-1], dtype=carry.gram.dtype)
-        weights = jnp.linalg.solve(carry.gram + self.config.ridge_lambda * eye, carry.moment)
-        return self.score_weights(weights, data), carry
+    def solve(self, gram, moment):
+        eye = jnp.eye(gram.shape[-1], dtype=gram.dtype)
+        return jnp.linalg.solve(gram + self.config.ridge_lambda * eye, moment)
 
 
 def with_proxy(env: SelectionEnv, proxy: RidgeProxy) -> SelectionEnv:

@@ -93,13 +93,16 @@ class RidgeProxy:
     def predict(self, weights: jax.Array, x: jax.Array) -> jax.Array:
         return _with_bias(x) @ weights
 
+    def solve(self, gram: jax.Array, moment: jax.Array) -> jax.Array:
+        """Weights from summed statistics (the one place the linear solve is chosen)."""
+        return solve(gram, moment, self.config.ridge_lambda)
+
     def add(self, key: jax.Array, carry: RidgeCarry, selected: jax.Array, action: jax.Array,
             data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
         """Score of the subset after `action` joins it (`selected` already includes it), and the new carry."""
         del key, selected
         carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        weights = solve(carry.gram, carry.moment, self.config.ridge_lambda)
-        return self.score_weights(weights, data), carry
+        return self.score_weights(self.solve(carry.gram, carry.moment), data), carry
 
     def score_weights(self, weights: jax.Array, data: ProxyData) -> jax.Array:
         return metrics.score(self.config.metric, self.predict(weights, data.x_val), data.y_val, least_squares=True)
@@ -108,4 +111,4 @@ class RidgeProxy:
         """Weights for an arbitrary cluster mask, from scratch (used outside the env loop)."""
         gram = jnp.einsum("c,cij->ij", selected.astype(data.gram.dtype), data.gram)
         moment = jnp.einsum("c,cik->ik", selected.astype(data.moment.dtype), data.moment)
-        return solve(gram, moment, self.config.ridge_lambda)
+        return self.solve(gram, moment)

@@ -17,14 +17,14 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 
-from rlsel.data.prepare import Prepared, prepare
+from rlsel.data.prepare import Prepared
 from rlsel.env.rollouts import max_episode_length, random_choice, rollout
 from rlsel.finetune.run import run_finetune
 from rlsel.proxy import RidgeProxy
 from rlsel.proxy.data import class_weights
 from rlsel.report.outputs import versions, write_json
-from rlsel.selectors.context import SelectionContext, make_context
-from rlsel.selectors.run import env_config, prepare_config
+from rlsel.selectors.context import SelectionContext
+from rlsel.selectors.run import context_from_config
 
 
 def random_episodes(ctx: SelectionContext, key: jax.Array, num: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,9 +113,8 @@ def run_fidelity(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     """Prepare, score `num_subsets` random episodes three ways, write and return DIR/fidelity.json."""
     check_config(config)
     start = time.perf_counter()
-    prepared = prepare(prepare_config(config))
-    ctx = make_context(prepared, env_config(config))
-    timings = {**prepared.timings, "build_env_s": time.perf_counter() - start - sum(prepared.timings.values())}
+    ctx, timings = context_from_config(config)
+    prepared = ctx.prepared
 
     k_draw, k_full = jax.random.split(jax.random.key(config.seed))
     stage = time.perf_counter()

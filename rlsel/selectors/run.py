@@ -21,7 +21,7 @@ from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_proxy_score
 from rlsel.report.outputs import versions, write_json, write_subset
-from rlsel.selectors.context import make_context
+from rlsel.selectors.context import SelectionContext, make_context
 from rlsel.selectors.dqn import select_dqn
 from rlsel.selectors.ppo import ChunkedRun, select_ppo
 from rlsel.selectors.simple import select_greedy, select_random, select_random_clusters
@@ -55,6 +55,16 @@ def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparam
     return static, hparams
 
 
+def context_from_config(config: ml_collections.ConfigDict) -> tuple[SelectionContext, dict[str, float]]:
+    """Prepare the data and build the MDP for a select-style config; also the stage timings (the prepare
+    stage's own, plus `build_env_s` for the proxy arrays and env)."""
+    start = time.perf_counter()
+    prepared = prepare(prepare_config(config))
+    ctx = make_context(prepared, env_config(config))
+    build_env_s = time.perf_counter() - start - sum(prepared.timings.values())
+    return ctx, {**prepared.timings, "build_env_s": build_env_s}
+
+
 def _dqn(config: ml_collections.ConfigDict):
     c = config.dqn
     static = DQNConfig(num_envs=c.num_envs, total_timesteps=c.total_timesteps, buffer_size=c.buffer_size,
@@ -72,12 +82,8 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     if config.method not in METHODS:
         raise ValueError(f"unknown method '{config.method}'; choose one of {', '.join(METHODS)}")
     workdir = pathlib.Path(workdir)
-    timings = {}
-    start = time.perf_counter()
-    prepared = prepare(prepare_config(config))
-    timings.update(prepared.timings)
-    ctx = make_context(prepared, env_config(config))
-    timings["build_env_s"] = time.perf_counter() - start - sum(prepared.timings.values())
+    ctx, timings = context_from_config(config)
+    prepared = ctx.prepared
 
     start = time.perf_counter()
     key = jax.random.key(config.seed)

@@ -8,7 +8,6 @@ import sys
 import pathlib
 
 import datasets
-import jax
 import numpy as np
 import pytest
 
