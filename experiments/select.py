@@ -10,6 +10,7 @@ import sys
 # This file's name shadows the standard library's `select` module: keep its folder off the import path.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
+import jax
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -39,6 +40,10 @@ def main(argv):
     run_or_exit(lambda: parallel.maybe_initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                                               FLAGS.process_id))
     record = run_or_exit(lambda: run_selection(FLAGS.config, FLAGS.workdir, resume=FLAGS.resume))
+    if jax.process_index() > 0:
+        print(f"process {jax.process_index()}: {record['method']} selected {record['num_selected']} examples; "
+              f"process 0 writes {FLAGS.workdir}")
+        return
     print(f"{record['method']}: selected {record['num_selected']} of {record['num_train']} train examples; "
           f"proxy_val_score {record['proxy_val_score']:.4f}; wrote {FLAGS.workdir}/selection.json")
 

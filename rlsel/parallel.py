@@ -51,8 +51,12 @@ def env_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
 
 def fitting_env_mesh(num_envs: int, devices: Sequence[jax.Device] | None = None) -> Mesh | None:
     """An `envs` mesh over the most of `devices` (all by default) that split `num_envs` evenly, or None when
-    that is a single device; warns when devices are left idle."""
+    that is a single device; warns when devices are left idle. Over several processes every device must
+    take part (each process runs its own share), so the envs must split over all of them."""
     devices = jax.devices() if devices is None else list(devices)
+    if jax.process_count() > 1 and num_envs % len(devices):
+        raise ValueError(f"{num_envs} envs do not split evenly over the {len(devices)} devices of "
+                         f"{jax.process_count()} processes; use a num_envs that is a multiple of {len(devices)}")
     size = max(k for k in range(1, len(devices) + 1) if num_envs % k == 0)
     if size < len(devices):
         logging.warning("%d envs do not split evenly over %d devices; using %d of them (pick a multiple of %d)",

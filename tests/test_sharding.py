@@ -162,3 +162,12 @@ def test_distributed_initialize_only_when_given(monkeypatch):
         parallel.maybe_initialize_distributed("host:1234", 2)
     with pytest.raises(ValueError, match="process_id must be in"):
         parallel.maybe_initialize_distributed("host:1234", 2, 2)
+
+
+def test_envs_must_split_over_every_process(monkeypatch):
+    """Over several processes no device may sit out (each process runs its share), so an uneven split fails."""
+    devices = [jax.devices()[0]] * 4  # stands in for 4 devices of 2 processes
+    monkeypatch.setattr(jax, "process_count", lambda: 2)
+    assert parallel.fitting_env_mesh(8, devices).devices.size == 4
+    with pytest.raises(ValueError, match="6 envs do not split evenly over the 4 devices of 2 processes"):
+        parallel.fitting_env_mesh(6, devices)

@@ -12,6 +12,7 @@ import time
 
 import jax
 import ml_collections
+from jax.experimental import multihost_utils
 
 from rlsel.agents.dqn import DQNConfig, DQNHparams
 from rlsel.agents.ppo import PPOConfig, PPOHparams
@@ -78,7 +79,8 @@ def _dqn(config: ml_collections.ConfigDict):
 
 def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
                   progress: bool = True) -> dict:
-    """Select a subset per `config`, write selection.json, subset.jsonl and subset/ under `workdir`."""
+    """Select a subset per `config`, write selection.json, subset.jsonl and subset/ under `workdir`.
+    In a multi-process run every process selects (the same subset) and process 0 alone writes."""
     if config.method not in METHODS:
         raise ValueError(f"unknown method '{config.method}'; choose one of {', '.join(METHODS)}")
     workdir = pathlib.Path(workdir)
@@ -90,8 +92,9 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     if config.method == "ppo":
         static, hparams = ppo_configs(config)
         ckpt = workdir / "checkpoints"
-        if not resume and ckpt.exists():
-            shutil.rmtree(ckpt)
+        if not resume:  # every process clears (one shared workdir over hosts), then all wait for it
+            shutil.rmtree(ckpt, ignore_errors=True)
+            multihost_utils.sync_global_devices("rlsel: checkpoints cleared")
         run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=str(ckpt.resolve()),
                          resume=resume, progress=progress)
         selection = select_ppo(ctx, key, static, hparams, run, config.to_dict())
@@ -125,6 +128,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         "versions": versions(),
         **selection.extra,
     }
-    write_subset(workdir, prepared.splits["train"].select(selection.indices))
-    write_json(workdir / "selection.json", record)
+    if jax.process_index() == 0:
+        write_subset(workdir, prepared.splits["train"].select(selection.indices))
+        write_json(workdir / "selection.json", record)
     return record

@@ -2,19 +2,22 @@
 
 import json
 import os
+import pathlib
 import shutil
+import socket
 import subprocess
 import sys
-import pathlib
 
 import datasets
 import numpy as np
 import pytest
 
 from rlsel import checkpoint
+from rlsel.cli import load_config_file
 from rlsel.selectors.run import run_selection
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+CONFIGS = ROOT / "experiments" / "configs"
 FIELDS = ("method", "dataset", "dataset_fingerprint", "budget", "num_train", "num_selected", "indices",
           "clusters", "seed", "proxy_val_score", "timings", "config", "versions")
 WORDS = {"pos": "great wonderful superb moving delightful", "neg": "dull awful boring tedious clumsy"}
@@ -87,21 +90,34 @@ def test_script_reports_bad_input_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_script_on_two_host_devices_selects_as_one_device(select_config, dataset_file, tmp_path):
-    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo")
-    single = run_selection(config, tmp_path / "one", progress=False)
+@pytest.fixture(scope="module")
+def single_ppo(dataset_file, tmp_path_factory):
+    """The tiny PPO run in this process, on one device: the reference of the sharded runs."""
+    cache = tmp_path_factory.mktemp("cache")
+    config = tiny_config(load_config_file(CONFIGS / "select.py"), dataset_file, cache, "ppo")
+    return config, cache, run_selection(config, tmp_path_factory.mktemp("one"), progress=False)
+
+
+def select_script(dataset_file, cache, workdir, *flags):
+    """experiments/select.py's command line for the tiny PPO config, plus `flags`."""
     overrides = [f"--config.{k}={v}" for k, v in {
         "dataset": dataset_file, "text_column": "review", "label_column": "sentiment", "method": "ppo",
-        "budget": 0.1, "cache_dir": tmp_path / "cache", "prepare.embedder": "hash", "prepare.num_clusters": 24,
+        "budget": 0.1, "cache_dir": cache, "prepare.embedder": "hash", "prepare.num_clusters": 24,
         "prepare.per_cluster": 8, "prepare.val_size": 64, "proxy.dim": 16, "ppo.num_envs": 4, "ppo.num_steps": 8,
         "ppo.total_timesteps": 128, "ppo.num_minibatches": 2, "ppo.update_epochs": 2, "ppo.hidden_size": 16,
         "ppo.chunk_updates": 2}.items()]
+    return [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
+            f"--workdir={workdir}", *overrides, *flags]
+
+
+CPU_ENV = {**os.environ, "JAX_PLATFORMS": "cpu"}
+
+
+def test_script_on_two_host_devices_selects_as_one_device(single_ppo, dataset_file, tmp_path):
+    config, cache, single = single_ppo
     out = tmp_path / "two"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
-         f"--workdir={out}", "--host_devices=2", *overrides],
-        capture_output=True, text=True, cwd=ROOT, timeout=600, env={**os.environ, "JAX_PLATFORMS": "cpu"},
-    )
+    result = subprocess.run(select_script(dataset_file, cache, out, "--host_devices=2"), capture_output=True,
+                            text=True, cwd=ROOT, timeout=600, env=CPU_ENV)
     assert result.returncode == 0, result.stderr[-2000:]
     sharded = json.loads((out / "selection.json").read_text())
     assert sharded["num_devices"] == 2 and single["num_devices"] == 1
@@ -112,6 +128,35 @@ def test_script_on_two_host_devices_selects_as_one_device(select_config, dataset
     resumed = run_selection(config, out, resume=True, progress=False)
     assert resumed["indices"] == single["indices"]
     np.testing.assert_allclose(resumed["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def test_script_over_two_processes_selects_as_one_process(single_ppo, dataset_file, tmp_path):
+    """Two processes on this host joined by jax.distributed (one device each, one shared workdir) train one
+    sharded PPO run; process 0 alone writes, and the selection equals the single-process one."""
+    _, cache, single = single_ppo
+    out, address = tmp_path / "shared", f"localhost:{free_port()}"
+    procs = [subprocess.Popen(select_script(dataset_file, cache, out, f"--coordinator_address={address}",
+                                            "--num_processes=2", f"--process_id={i}"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=CPU_ENV)
+             for i in range(2)]
+    try:
+        outputs = [p.communicate(timeout=600) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (stdout, stderr) in zip(procs, outputs):
+        assert p.returncode == 0, stderr[-2000:]
+    assert "wrote" in outputs[0][0] and "process 0 writes" in outputs[1][0]
+    record = json.loads((out / "selection.json").read_text())
+    assert record["num_devices"] == 2 and record["indices"] == single["indices"]
+    np.testing.assert_allclose(record["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoints", "selection.json", "subset", "subset.jsonl"]
 
 
 def test_script_rejects_incomplete_multihost_flags(tmp_path):
