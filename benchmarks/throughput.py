@@ -11,6 +11,7 @@ MiniLM, 200 stratified clusters, 5% budget, ridge on 64 PCA dims), side by side 
 (c) sklearn: `LogisticRegression()` refit per state on every member of the state's clusters, with both
     proxies' mean accuracy on the same states and the same validation rows;
 (d) analytic FLOPs of the proxy per env step, achieved GFLOP/s, and a 2048^2 float32 matmul as the peak;
+    also for the proxy alone (its episodes of add + solve + score, without the env around it);
 (e) cost per env step against pool size, number of clusters and budget;
 plus prototypes of proposed speed-ups timed beside the baseline, and the env batch on 1, 2 and 4 host
 devices (a subprocess with --xla_force_host_platform_device_count=4). Writes JSON and a plot.
@@ -143,6 +144,33 @@ def fused_call(env: SelectionEnv, params: Any, num_envs: int, num_devices: int =
     return (lambda seed: run(carry, jax.random.key(seed))), num_envs * num_steps
 
 
+def proxy_call(ctx: SelectionContext, num_envs: int, num_devices: int = 1):
+    """Like `fused_call`, for the proxy alone: each env runs whole episodes of `proxy.add` (sum the chosen
+    clusters' statistics, solve, score on the validation rows) over fixed random actions, with none of the
+    env's masks, observations, action sampling or auto-reset. Its rate bounds what the env step can reach."""
+    proxy, data = ctx.env.proxy, ctx.env_params.data
+    length = max_episode_length(ctx.env_params)
+    episodes = max(scan_length(num_envs) // length, 1)
+    rng = np.random.default_rng(_SEED.value)
+    actions = np.stack([[rng.permutation(data.gram.shape[0])[:length] for _ in range(episodes)]
+                        for _ in range(num_envs)]).astype(np.int32)  # [envs, episodes, length]
+
+    def one_env(actions):
+        def episode(total, ep_actions):
+            def add(carry, action):
+                score, carry = proxy.add(None, carry, None, action, data)
+                return carry, score
+            _, scores = jax.lax.scan(add, proxy.init_carry(None, data), ep_actions)
+            return total + scores.sum(), None
+        return jax.lax.scan(episode, jnp.zeros((), jnp.float32), actions)[0]
+
+    actions = jnp.asarray(actions)
+    if num_devices > 1:
+        actions = parallel.shard_envs(actions, parallel.env_mesh(jax.devices()[:num_devices]))
+    run = jax.jit(jax.vmap(one_env))
+    return (lambda seed: run(actions)), num_envs * episodes * length
+
+
 def time_interleaved(calls: dict[str, Callable[[int], Any]], repeats: int) -> dict[str, float]:
     """Median seconds per call of every thunk after a compile call; rounds interleave the thunks so that
     load drifts on a shared machine hit all of them alike."""
@@ -166,16 +194,19 @@ def matmul_call(size: int = PEAK_SIZE) -> Callable[[int], Any]:
 
 def fused_series(ctx: SelectionContext, counts: list[int], repeats: int) -> tuple[list[dict], float]:
     """Env steps/s at every env count on one device and, where the count splits evenly, over all devices
-    (one per core on a CPU); the matmul peak in GFLOP/s is timed in the same rounds."""
+    (one per core on a CPU), of the fused program and of the proxy alone; the matmul peak in GFLOP/s is
+    timed in the same rounds."""
     everyone = jax.device_count()
     cases = [(n, 1) for n in counts] + [(n, everyone) for n in counts if everyone > 1 and n % everyone == 0]
     calls, steps = {"peak": matmul_call()}, {}
     for n, d in cases:
         calls[(n, d)], steps[(n, d)] = fused_call(ctx.env, ctx.env_params, n, num_devices=d)
+        calls[("proxy", n, d)], steps[("proxy", n, d)] = proxy_call(ctx, n, num_devices=d)
     med = time_interleaved(calls, repeats)
     series = [{"num_envs": n, "num_devices": d, "env_steps_per_s": steps[(n, d)] / med[(n, d)],
                "us_per_env_step": 1e6 * med[(n, d)] / steps[(n, d)], "scan_length": steps[(n, d)] // n,
-               "median_run_s": med[(n, d)]} for n, d in cases]
+               "median_run_s": med[(n, d)],
+               "proxy_only_steps_per_s": steps[("proxy", n, d)] / med[("proxy", n, d)]} for n, d in cases]
     return series, 2 * PEAK_SIZE**3 / med["peak"] / 1e9
 
 
@@ -502,7 +533,8 @@ def summary(record: dict) -> str:
                  f"{record['sklearn_env_steps_per_s']:.1f}/s (x{record['speedup_vs_sklearn']:.0f}); accuracy ours "
                  f"{record['fused_proxy_accuracy']:.4f} vs sklearn {record['sklearn_proxy_accuracy']:.4f}")
     lines.append(f"{record['achieved_gflops']:.2f} of {record['peak_gflops']:.1f} GFLOP/s peak "
-                 f"= {record['fraction_of_peak']:.3f}")
+                 f"= {record['fraction_of_peak']:.3f}; the proxy alone {record['proxy_only_steps_per_s']:.0f} "
+                 f"steps/s, {record['proxy_only_gflops']:.2f} GFLOP/s = {record['proxy_only_fraction_of_peak']:.3f}")
     for name, v in record.get("variants", {}).items():
         lines.append(f"  {name:<20} x{v['ratio_to_baseline']:.2f}  score diff {v['mean_abs_score_diff_vs_exact']:.4f}  "
                      f"acc {v['mean_proxy_accuracy']:.4f}")
@@ -534,6 +566,8 @@ def main(argv):
     data = ctx.env_params.data
     flops = ridge_flops(data.gram.shape[-1] - 1, data.num_classes, data.x_val.shape[0])
     achieved = flops["total"] * best["env_steps_per_s"] / 1e9
+    best_proxy = max(series, key=lambda r: r["proxy_only_steps_per_s"])
+    proxy_achieved = flops["total"] * best_proxy["proxy_only_steps_per_s"] / 1e9
     record = {
         "fused_env_steps_per_s": best["env_steps_per_s"],
         "loop_env_steps_per_s": loop_sps,
@@ -549,6 +583,11 @@ def main(argv):
         "peak_gflops": peak,
         "fraction_of_peak": achieved / peak,
         "flops_per_env_step": flops,
+        "proxy_only_steps_per_s": best_proxy["proxy_only_steps_per_s"],  # the proxy alone, no env around it
+        "proxy_only_gflops": proxy_achieved,
+        "proxy_only_fraction_of_peak": proxy_achieved / peak,
+        "proxy_only_best_num_envs": best_proxy["num_envs"],
+        "proxy_only_best_num_devices": best_proxy["num_devices"],
         "best_num_envs": best["num_envs"],
         "best_num_devices": best["num_devices"],
         "one_device_env_steps_per_s": best_one["env_steps_per_s"],

@@ -34,6 +34,9 @@ def test_report_has_the_contract_fields_and_consistent_ratios(report):
     assert report["speedup_vs_loop_one_device"] == pytest.approx(
         report["one_device_env_steps_per_s"] / report["loop_env_steps_per_s"])
     assert report["fraction_of_peak"] == pytest.approx(report["achieved_gflops"] / report["peak_gflops"])
+    assert report["proxy_only_fraction_of_peak"] == pytest.approx(report["proxy_only_gflops"] / report["peak_gflops"])
+    assert report["proxy_only_gflops"] == pytest.approx(
+        report["flops_per_env_step"]["total"] * report["proxy_only_steps_per_s"] / 1e9)
     assert report["loop_vs_fused_max_abs_score_diff"] < 1e-5  # the loop scores the same states alike
 
 
@@ -43,3 +46,4 @@ def test_series_covers_one_device_and_both_host_devices(report):
     best = max(report["per_env_count"], key=lambda row: row["env_steps_per_s"])
     assert report["fused_env_steps_per_s"] == best["env_steps_per_s"]
     assert report["best_num_devices"] == best["num_devices"]
+    assert all(row["proxy_only_steps_per_s"] > 0 for row in report["per_env_count"])
