@@ -20,11 +20,16 @@ SCALING_TITLES = {"pool_fraction": "train pool (fraction of N)", "num_clusters":
 
 
 def _rates(ax, record: dict) -> None:
-    """Fused env steps/s per env count (per device layout) with the loop and sklearn rates as lines."""
-    for devices in sorted({r["num_devices"] for r in record["per_env_count"]}):
+    """Fused env steps/s per env count (per device layout), the proxy alone where measured, and the loop and
+    sklearn rates as lines."""
+    for i, devices in enumerate(sorted({r["num_devices"] for r in record["per_env_count"]})):
         rows = [r for r in record["per_env_count"] if r["num_devices"] == devices]
-        ax.plot([r["num_envs"] for r in rows], [r["env_steps_per_s"] for r in rows], "o-",
-                label=f"fused, {devices} device{'s' if devices > 1 else ''}")
+        plural = "s" if devices > 1 else ""
+        ax.plot([r["num_envs"] for r in rows], [r["env_steps_per_s"] for r in rows], "o-", color=f"C{4 + i}",
+                label=f"fused, {devices} device{plural}")
+        if "proxy_only_steps_per_s" in rows[0]:
+            ax.plot([r["num_envs"] for r in rows], [r["proxy_only_steps_per_s"] for r in rows], "^:",
+                    color=f"C{4 + i}", label=f"proxy alone, {devices} device{plural}")
     four = [r for r in record.get("devices_4", {}).get("per_env_count", []) if r["num_devices"] == 4]
     if four:
         ax.plot([r["num_envs"] for r in four], [r["env_steps_per_s"] for r in four], "s--",

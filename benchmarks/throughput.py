@@ -428,6 +428,45 @@ class LURidgeProxy(RidgeProxy):
         return jnp.linalg.solve(gram + self.config.ridge_lambda * eye, moment)
 
 
+def lanes_solve(a: jax.Array, b: jax.Array) -> jax.Array:
+    """W = a^-1 b for SPD a [n, n, B], b [n, K, B], batch in the last (vector-lane) axis: left-looking
+    Cholesky in unrolled columns with b's columns appended as rows (so the forward solve comes with the
+    factor), then back substitution. Exact; written in JAX ops instead of a LAPACK call."""
+    n = a.shape[0]
+    rows = jnp.concatenate([a, b.transpose(1, 0, 2)], axis=0)  # [n + K, n, B]
+    factor = jnp.zeros_like(rows)
+    for j in range(n):
+        col = rows[j:, j] - (jnp.einsum("ikb,kb->ib", factor[j:, :j], factor[j, :j]) if j else 0.0)
+        factor = factor.at[j:, j].set(col / jnp.sqrt(col[0]))
+    forward, w = factor[n:], [None] * n  # forward = (L^-1 b)^T, [K, n, B]
+    for j in reversed(range(n)):
+        rest = jnp.einsum("ib,ikb->kb", factor[j + 1:n, j], jnp.stack(w[j + 1:])) if j < n - 1 else 0.0
+        w[j] = (forward[:, j] - rest) / factor[j, j]
+    return jnp.stack(w)
+
+
+class LanesCholeskyRidgeProxy(RidgeProxy):
+    """Prototype: the solve in JAX ops with the env batch in the vector lanes (`lanes_solve`) instead of
+    LAPACK; same weights."""
+
+    def solve(self, gram, moment):
+        lam = self.config.ridge_lambda
+
+        @jax.custom_batching.custom_vmap
+        def one(gram, moment):
+            return cholesky_solve(gram, moment, lam)
+
+        @one.def_vmap
+        def _lanes(axis_size, in_batched, gram, moment):
+            gram, moment = (x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
+                            for x, batched in zip((gram, moment), in_batched))
+            eye = jnp.eye(gram.shape[-1], dtype=gram.dtype)
+            out = lanes_solve((gram + lam * eye).transpose(1, 2, 0), moment.transpose(1, 2, 0))
+            return out.transpose(2, 0, 1), True
+
+        return one(gram, moment)
+
+
 def with_proxy(env: SelectionEnv, proxy: RidgeProxy) -> SelectionEnv:
     """A copy of `env` whose reward comes from `proxy` (same params and data)."""
     env = copy.copy(env)
@@ -452,6 +491,7 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
         "categorical_sampler": (ctx, ctx.env, {"sampler": categorical_valid_action}),
         "no_obs_carry": (ctx, ctx.env, {"carry_obs": False}),
         "lu_solve": (ctx, with_proxy(ctx.env, LURidgeProxy(config)), {}),
+        "jax_ops_cholesky_in_lanes": (ctx, with_proxy(ctx.env, LanesCholeskyRidgeProxy(config)), {}),
         "batched_lapack": (ctx, with_proxy(ctx.env, BatchedLapackRidgeProxy(config)), {}),
         "cg4_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 4)), {}),
         "cg8_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 8)), {}),

@@ -6,6 +6,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -47,3 +48,16 @@ def test_series_covers_one_device_and_both_host_devices(report):
     assert report["fused_env_steps_per_s"] == best["env_steps_per_s"]
     assert report["best_num_devices"] == best["num_devices"]
     assert all(row["proxy_only_steps_per_s"] > 0 for row in report["per_env_count"])
+
+
+def test_lanes_solve_prototype_is_exact():
+    """The JAX-ops Cholesky variant (batch in the last axis) solves what LAPACK solves."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from throughput import lanes_solve
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 9, 20)).astype(np.float32)
+    a = x @ x.transpose(0, 2, 1) / 20 + np.eye(9, dtype=np.float32)
+    b = rng.normal(size=(5, 9, 3)).astype(np.float32)
+    got = np.asarray(lanes_solve(a.transpose(1, 2, 0), b.transpose(1, 2, 0))).transpose(2, 0, 1)
+    np.testing.assert_allclose(got, np.linalg.solve(a, b), rtol=1e-4, atol=1e-4)
