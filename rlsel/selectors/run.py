@@ -92,8 +92,9 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     if config.method == "ppo":
         static, hparams = ppo_configs(config)
         ckpt = workdir / "checkpoints"
-        if not resume:  # every process clears (one shared workdir over hosts), then all wait for it
-            shutil.rmtree(ckpt, ignore_errors=True)
+        if not resume:  # process 0 clears the (shared) workdir's checkpoints; every process waits for it
+            if jax.process_index() == 0 and ckpt.exists():
+                shutil.rmtree(ckpt)
             multihost_utils.sync_global_devices("rlsel: checkpoints cleared")
         run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=str(ckpt.resolve()),
                          resume=resume, progress=progress)
