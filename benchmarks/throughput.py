@@ -52,7 +52,7 @@ from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy import metrics
-from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, cholesky_solve
+from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, broadcast_unbatched, cholesky_solve
 from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
@@ -458,8 +458,7 @@ class LanesCholeskyRidgeProxy(RidgeProxy):
 
         @one.def_vmap
         def _lanes(axis_size, in_batched, gram, moment):
-            gram, moment = (x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
-                            for x, batched in zip((gram, moment), in_batched))
+            gram, moment = broadcast_unbatched(axis_size, in_batched, gram, moment)
             eye = jnp.eye(gram.shape[-1], dtype=gram.dtype)
             out = lanes_solve((gram + lam * eye).transpose(1, 2, 0), moment.transpose(1, 2, 0))
             return out.transpose(2, 0, 1), True

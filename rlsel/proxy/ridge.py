@@ -38,6 +38,11 @@ def cholesky_solve(gram: jax.Array, moment: jax.Array, ridge_lambda: float) -> j
     return jax.scipy.linalg.cho_solve(factor, moment)
 
 
+def broadcast_unbatched(axis_size: int, in_batched, *xs: jax.Array) -> tuple[jax.Array, ...]:
+    """The arguments of a `custom_vmap` rule, each with the batch axis leading (unbatched ones broadcast)."""
+    return tuple(x if batched else jnp.broadcast_to(x, (axis_size, *x.shape)) for x, batched in zip(xs, in_batched))
+
+
 @functools.lru_cache(maxsize=None)
 def _one_matrix_per_device(ridge_lambda: float) -> Callable:
     """`cholesky_solve` whose vmap, on CPU, is a `lax.map` over the batch taking gcd(B, D) matrices per
@@ -56,8 +61,7 @@ def _one_matrix_per_device(ridge_lambda: float) -> Callable:
 
     @one.def_vmap
     def _mapped(axis_size, in_batched, gram, moment):
-        gram, moment = (x if batched else jnp.broadcast_to(x, (axis_size, *x.shape))
-                        for x, batched in zip((gram, moment), in_batched))
+        gram, moment = broadcast_unbatched(axis_size, in_batched, gram, moment)
         if jax.default_backend() != "cpu":
             return jax.vmap(raw)(gram, moment), True
         devices = math.gcd(axis_size, jax.device_count())
