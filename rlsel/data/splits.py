@@ -1,17 +1,20 @@
 """Turn raw (text, label) records into a deterministic train/validation/test `DatasetDict`.
 
 Exact duplicate texts are removed (first occurrence kept) and train texts that also occur in a
-source-provided test split are dropped, so no text is ever on both sides of a split. Carved splits are
-stratified by label and fixed by the seed.
+source-provided test split are dropped, so no text is ever on both sides of a split. A text whose copies
+disagree on the label (anywhere in the dataset) is dropped everywhere, and counted in a `DedupeReport`.
+Carved splits are stratified by label and fixed by the seed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Sequence
 
 import datasets
 import numpy as np
+from absl import logging
 
 from rlsel.data.errors import DataError
 
@@ -36,6 +39,37 @@ def dedupe(texts: list[str], labels: list, exclude: set[str] = frozenset()) -> t
     return kept_texts, kept_labels
 
 
+def conflicting_texts(parts: Sequence[tuple[Sequence[str], Sequence]]) -> set[str]:
+    """Texts given more than one label across `parts`: no copy's label can be trusted, so all are dropped."""
+    first_label, conflicts = {}, set()
+    for texts, labels in parts:
+        for text, label in zip(texts, labels):
+            if first_label.setdefault(text, str(label)) != str(label):
+                conflicts.add(text)
+    return conflicts
+
+
+@dataclasses.dataclass(frozen=True)
+class DedupeReport:
+    """What deduplication dropped, so a caller can say so instead of changing the data silently."""
+
+    rows_in: int
+    rows_kept: int
+    conflicting_texts: int  # distinct texts whose copies disagree on the label
+    conflicting_rows: int  # every copy of those texts
+
+    @property
+    def duplicate_rows(self) -> int:
+        """Exact copies dropped, and train rows whose text is already in a held-out split."""
+        return self.rows_in - self.rows_kept - self.conflicting_rows
+
+    def log(self) -> None:
+        """Warn when labels conflicted: the dataset lost examples the user may not expect to lose."""
+        if self.conflicting_texts:
+            logging.warning("dropped %d texts (%d rows) whose copies have conflicting labels, and %d duplicate rows",
+                            self.conflicting_texts, self.conflicting_rows, self.duplicate_rows)
+
+
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (rest, carved): about `fraction` of each class goes to `carved`, chosen by `seed`."""
     rng = np.random.default_rng(seed)
@@ -55,6 +89,28 @@ def _as_dataset(texts: list[str], labels: list, features: datasets.Features) -> 
     return datasets.Dataset.from_dict({"text": texts, "label": ids}, features=features)
 
 
+def dedupe_splits(
+    train: tuple[list[str], list],
+    test: tuple[list[str], list] | None,
+    validation: tuple[list[str], list] | None,
+) -> tuple[dict[str, tuple[list[str], list]], DedupeReport]:
+    """Dedupe each given split, drop conflicting texts everywhere and held-out texts from train."""
+    given = {name: part for name, part in (("test", test), ("validation", validation), ("train", train))
+             if part is not None}
+    conflicts = conflicting_texts(given.values())
+    held_out, splits = set(conflicts), {}
+    for name, (texts, labels) in given.items():
+        splits[name] = dedupe(list(texts), list(labels), exclude=held_out)
+        held_out.update(splits[name][0])
+    report = DedupeReport(
+        rows_in=sum(len(texts) for texts, _ in given.values()),
+        rows_kept=sum(len(texts) for texts, _ in splits.values()),
+        conflicting_texts=len(conflicts),
+        conflicting_rows=sum(text in conflicts for texts, _ in given.values() for text in texts),
+    )
+    return splits, report
+
+
 def build_splits(
     train: tuple[list[str], list],
     test: tuple[list[str], list] | None,
@@ -67,20 +123,13 @@ def build_splits(
     """Deduplicate, carve missing validation/test splits from train, and encode labels as a ClassLabel."""
     if not 0.0 < val_fraction < 1.0 or not 0.0 < test_fraction < 1.0:
         raise DataError(f"val_fraction and test_fraction must lie in (0, 1); got {val_fraction}, {test_fraction}")
-    all_labels = list(train[1]) + list(test[1] if test else []) + list(validation[1] if validation else [])
-    names = class_names(all_labels)
+    splits, report = dedupe_splits(train, test, validation)
+    report.log()
+    names = class_names([label for _, labels in splits.values() for label in labels])
     if len(names) < 2:
         raise DataError(f"need at least two classes to select data for classification; found {names}")
     features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
-
-    held_out = set()
-    splits = {}
-    for name, part in (("test", test), ("validation", validation)):
-        if part is not None:
-            texts, labels = dedupe(list(part[0]), list(part[1]), exclude=held_out)
-            held_out.update(texts)
-            splits[name] = (texts, labels)
-    texts, labels = dedupe(list(train[0]), list(train[1]), exclude=held_out)
+    texts, labels = splits.pop("train")
     label_ids = np.array([names.index(str(v)) for v in labels])
     for name, fraction, offset in (("test", test_fraction, 1), ("validation", val_fraction, 2)):
         if name not in splits:

@@ -7,7 +7,7 @@ import pytest
 
 from rlsel.data.errors import DataError
 from rlsel.data.sources import DatasetSpec, load_splits, spec_from_config
-from rlsel.data.splits import fingerprint
+from rlsel.data.splits import dedupe_splits, fingerprint
 
 
 def _rows(n=60):
@@ -104,3 +104,25 @@ def _write_jsonl(path, rows):
 def test_bad_input_gives_clear_errors(tmp_path, make, message):
     with pytest.raises(DataError, match=message):
         load_splits(make(tmp_path), text_column="sentence", label_column="y")
+
+
+def _write_csv(path, rows, header="text,label"):
+    path.write_text(header + "\n" + "".join(f"{text},{label}\n" for text, label in rows))
+    return str(path)
+
+
+def test_texts_with_conflicting_labels_are_dropped_everywhere_and_reported(tmp_path, caplog):
+    rows = [(f"film number {i}", "pos" if i % 2 else "neg") for i in range(40)]
+    rows += [("film number 1", "pos"), ("a disputed film", "pos"), ("a disputed film", "neg")]
+    with caplog.at_level("WARNING"):
+        dd = load_splits(_write_csv(tmp_path / "d.csv", rows))
+    texts = [t for s in dd for t in dd[s]["text"]]
+    assert "a disputed film" not in texts
+    assert texts.count("film number 1") == 1 and len(texts) == 40
+    assert "dropped 1 texts (2 rows) whose copies have conflicting labels, and 1 duplicate rows" in caplog.text
+
+
+def test_dedupe_report_counts_conflicts_across_a_given_test_split():
+    splits, report = dedupe_splits((["a", "b", "b", "c"], ["x", "y", "y", "x"]), (["c", "d"], ["y", "x"]), None)
+    assert splits == {"test": (["d"], ["x"]), "train": (["a", "b"], ["x", "y"])}
+    assert (report.conflicting_texts, report.conflicting_rows, report.duplicate_rows) == (1, 2, 1)
