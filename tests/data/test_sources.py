@@ -1,8 +1,11 @@
 """The dataset entry point: built-in sets, local files, hf: specs, splits, and error messages."""
 
 import json
+import re
 
 import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from rlsel.data.errors import DataError
@@ -39,6 +42,7 @@ def test_spec_from_select_finetune_and_recorded_configs(select_config, movie):
     assert spec_from_config(select_config.to_dict()) == spec  # as a selection.json records it
     finetune_full = {"dataset": "", "hf_config": "", "prepare": {"split_seed": 0}}
     assert spec_from_config(finetune_full) == DatasetSpec()  # empty dataset: the default one
+    assert spec_from_config({**finetune_full, "encoding": "latin-1"}).encoding == "latin-1"
     assert fingerprint(DatasetSpec().load()) == fingerprint(movie)
 
 
@@ -126,3 +130,55 @@ def test_dedupe_report_counts_conflicts_across_a_given_test_split():
     splits, report = dedupe_splits((["a", "b", "b", "c"], ["x", "y", "y", "x"]), (["c", "d"], ["y", "x"]), None)
     assert splits == {"test": (["d"], ["x"]), "train": (["a", "b"], ["x", "y"])}
     assert (report.conflicting_texts, report.conflicting_rows, report.duplicate_rows) == (1, 2, 1)
+
+
+def _latin1_file(folder, suffix):
+    """60 good rows and, last, one row whose text holds a latin-1 byte (\\xe9) that is not valid UTF-8."""
+    rows = [(r["sentence"], r["y"]) for r in _rows()] + [("caf\xe9 film", "pos")]
+    path = folder / f"latin1{suffix}"
+    if suffix == ".parquet":
+        texts = [text.encode("latin-1") for text, _ in rows]
+        pq.write_table(pa.table({"text": pa.array(texts, pa.binary()), "label": [y for _, y in rows]}), path)
+    elif suffix in (".csv", ".tsv"):
+        sep = "," if suffix == ".csv" else "\t"
+        path.write_bytes(f"text{sep}label\n".encode() + b"".join(f"{t}{sep}{y}\n".encode("latin-1") for t, y in rows))
+    else:
+        records = [json.dumps({"text": t, "label": y}, ensure_ascii=False) for t, y in rows]
+        body = "[" + ",\n".join(records) + "]" if suffix == ".json" else "\n".join(records)
+        path.write_bytes(body.encode("latin-1"))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".json", ".parquet"])
+def test_non_utf8_text_is_refused_naming_file_and_row_or_decoded_with_an_explicit_encoding(tmp_path, suffix):
+    path = _latin1_file(tmp_path, suffix)
+    message = rf"{re.escape(str(path))}: row 61 of column 'text' is not valid utf-8 .*--config.encoding"
+    with pytest.raises(DataError, match=message):
+        load_splits(str(path))
+    dd = DatasetSpec(str(path), encoding="latin-1").load()
+    assert "caf\xe9 film" in [t for s in dd for t in dd[s]["text"]]
+
+
+def test_json_file_holding_an_array_of_records_is_read_as_records(tmp_path):
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([{"text": f"film {i}", "label": i % 2} for i in range(40)]))
+    dd = load_splits(str(path))
+    assert sum(len(dd[s]) for s in dd) == 40 and dd["train"].features["label"].names == ["0", "1"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"text": ["a", "b"], "label": [0, 1]}, "holds a single JSON object; expected an array of records"),
+    (["a", "b"], "record 1 is a JSON string; expected an array of records"),
+    ([{"text": ["a list"], "label": 0}], "row 1 of column 'text' holds a list, not a single value"),
+])
+def test_json_that_is_not_a_table_names_the_file_and_the_expected_shape(tmp_path, content, message):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(DataError, match=f"{re.escape(str(path))}.*{message}"):
+        load_splits(str(path))
+
+
+def test_unknown_encoding_is_refused_with_examples_of_valid_ones(tmp_path):
+    path = _write_csv(tmp_path / "d.csv", [("a", "x"), ("b", "y")])
+    with pytest.raises(DataError, match="unknown text encoding 'klingon'.*; pass a Python codec name such as utf-8"):
+        load_splits(path, encoding="klingon")
