@@ -3,11 +3,13 @@
 Exact duplicate texts are removed (first occurrence kept) and train texts that also occur in a
 source-provided test split are dropped, so no text is ever on both sides of a split. A text whose copies
 disagree on the label (anywhere in the dataset) is dropped everywhere, and counted in a `DedupeReport`.
-Carved splits are stratified by label and fixed by the seed.
+Carved splits are stratified by label and fixed by the seed; a class too small to reach every carved split
+is refused rather than left out of validation or test.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 from typing import Sequence
@@ -111,6 +113,17 @@ def dedupe_splits(
     return splits, report
 
 
+def check_class_sizes(labels: Sequence, carved: Sequence[str]) -> None:
+    """Refuse classes too small to give an example to train and to every carved split, which would be empty."""
+    needed = 1 + len(carved)
+    small = {name: n for name, n in sorted(collections.Counter(map(str, labels)).items()) if n < needed}
+    if small:
+        raise DataError(
+            f"too few examples after deduplication in classes {small}: each class needs at least {needed}, one "
+            f"for train and one for each carved split {list(carved)}; add examples of them or remove their rows"
+        )
+
+
 def build_splits(
     train: tuple[list[str], list],
     test: tuple[list[str], list] | None,
@@ -130,6 +143,7 @@ def build_splits(
         raise DataError(f"need at least two classes to select data for classification; found {names}")
     features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
     texts, labels = splits.pop("train")
+    check_class_sizes(labels, [name for name in ("test", "validation") if name not in splits])
     label_ids = np.array([names.index(str(v)) for v in labels])
     for name, fraction, offset in (("test", test_fraction, 1), ("validation", val_fraction, 2)):
         if name not in splits:
