@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from typing import Any
 
 import datasets
 import ml_collections
@@ -50,6 +51,31 @@ def _read_selection(path: pathlib.Path) -> dict:
     return record
 
 
+def _index_problem(index: Any, seen: set[int]) -> str | None:
+    """Why `index` cannot name a train row (None when it can): not an integer, negative, or repeated."""
+    if isinstance(index, bool) or not isinstance(index, int):
+        return "is not an integer"
+    if index < 0:
+        return "is negative"
+    return "repeats an earlier index" if index in seen else None
+
+
+def _read_indices(record: dict, path: pathlib.Path) -> tuple[int, ...]:
+    """The selection's train rows: a non-empty list of distinct non-negative integers, else a ValueError."""
+    indices = record["indices"]
+    if not isinstance(indices, list) or not indices:
+        raise ValueError(f"selection file {path}: 'indices' must be a non-empty list of train rows; "
+                         "rerun the selection.")
+    seen = set()
+    for position, index in enumerate(indices):
+        problem = _index_problem(index, seen)
+        if problem:
+            raise ValueError(f"selection file {path}: indices[{position}] = {index!r} {problem}; the file was edited "
+                             "or damaged: rerun the selection.")
+        seen.add(index)
+    return tuple(indices)
+
+
 def resolve_source(config: ml_collections.ConfigDict) -> TrainSource:
     """The `TrainSource` of a finetune config: from `config.selection` (a path) or `config.dataset` (full)."""
     if config.selection == "full":
@@ -60,7 +86,7 @@ def resolve_source(config: ml_collections.ConfigDict) -> TrainSource:
         raise ValueError(f"--config.dataset={config.dataset} differs from the dataset of {path} "
                          f"({record['dataset']}); leave it empty to use the selection's dataset.")
     data = dataclasses.replace(spec_from_config(record["config"]), dataset=record["dataset"])
-    return TrainSource(str(path), record["method"], data, tuple(record["indices"]), record["dataset_fingerprint"],
+    return TrainSource(str(path), record["method"], data, _read_indices(record, path), record["dataset_fingerprint"],
                        tuple(record["class_names"]))
 
 
@@ -77,6 +103,8 @@ def load_source(source: TrainSource) -> tuple[datasets.DatasetDict, datasets.Dat
     if names != source.class_names:
         raise DataError(f"class names {list(names)} differ from the selection's {list(source.class_names)}.")
     n = len(splits["train"])
-    if not source.indices or min(source.indices) < 0 or max(source.indices) >= n:
-        raise DataError(f"{source.selection}: indices must be a non-empty list in [0, {n}); rerun the selection.")
+    beyond = next((i for i in source.indices if i >= n), None)
+    if beyond is not None:
+        raise DataError(f"selection file {source.selection}: index {beyond} is out of range for the {n} train rows of "
+                        f"{source.data.dataset}; rerun the selection.")
     return splits, splits["train"].select(source.indices), fp
