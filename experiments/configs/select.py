@@ -9,7 +9,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.text_column = "text"
     c.label_column = "label"
     c.hf_config = ""
-    c.method = "ppo"  # ppo | dqn | greedy | random | random_clusters
+    c.method = "ppo"  # ppo | dqn | greedy | random | random_clusters | stratified_random | balanced_random
+    # | typiclust | kcenter | facility_location | herding | val_similarity | loss_band
     c.budget = 0.05  # fraction of the train split
     c.budget_mode = "examples"  # examples | clusters
     c.seed = 0

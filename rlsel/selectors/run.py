@@ -23,11 +23,15 @@ from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_proxy_score
 from rlsel.report.outputs import versions, write_json, write_subset
 from rlsel.selectors.context import SelectionContext, make_context
+from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
 from rlsel.selectors.dqn import select_dqn
+from rlsel.selectors.heuristics import (select_balanced_random, select_loss_band, select_stratified_random,
+                                        select_typiclust, select_val_similarity)
 from rlsel.selectors.ppo import ChunkedRun, select_ppo
 from rlsel.selectors.simple import select_greedy, select_random, select_random_clusters
 
-METHODS = ("ppo", "dqn", "greedy", "random", "random_clusters")
+METHODS = ("ppo", "dqn", "greedy", "random", "random_clusters", "stratified_random", "balanced_random", "typiclust",
+           "kcenter", "facility_location", "herding", "val_similarity", "loss_band")
 
 
 def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
@@ -102,7 +106,11 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     elif config.method == "dqn":
         selection = select_dqn(ctx, key, *_dqn(config))
     else:
-        chooser = {"greedy": select_greedy, "random": select_random, "random_clusters": select_random_clusters}
+        chooser = {"greedy": select_greedy, "random": select_random, "random_clusters": select_random_clusters,
+                   "stratified_random": select_stratified_random, "balanced_random": select_balanced_random,
+                   "typiclust": select_typiclust, "kcenter": select_kcenter,
+                   "facility_location": select_facility_location, "herding": select_herding,
+                   "val_similarity": select_val_similarity, "loss_band": select_loss_band}
         selection = chooser[config.method](ctx, key)
     timings["select_s"] = time.perf_counter() - start
 
