@@ -106,7 +106,7 @@ def fused_program(env: SelectionEnv, params: Any, num_envs: int, num_steps: int,
 
     def one_env(key, obs, state):
         k_act, k_step = jax.random.split(key)
-        mask = obs.action_mask if carry_obs else env.action_mask(state.selected, state.used, params)
+        mask = obs.action_mask if carry_obs else env.action_mask(state.taken, state.used, params)
         obs, state, reward, _, _ = env.step(k_step, state, sampler(k_act, mask), params)
         return (obs if carry_obs else None), state, reward
 
@@ -304,7 +304,7 @@ def sklearn_rate(prepared: Prepared, masks: np.ndarray) -> tuple[float, np.ndarr
     start = time.perf_counter()
     accuracies = []
     for mask in masks:
-        rows = pool.expand(np.flatnonzero(mask))
+        rows = pool.units.expand(mask)
         accuracies.append(sklearn_accuracy(prepared.train_x[rows], prepared.train_y[rows], val_x, val_y))
     return len(masks) / (time.perf_counter() - start), np.array(accuracies)
 
@@ -330,7 +330,8 @@ def subsample_train(prepared: Prepared, fraction: float, seed: int) -> Prepared:
     old = prepared.pool
     pool = build_pool(old.assignments[rows], prepared.train_y[rows], old.centroids, prepared.num_classes,
                       len(prepared.val_y), per_cluster=prepared.config.per_cluster,
-                      val_size=prepared.config.val_size, seed=prepared.config.seed)
+                      val_size=prepared.config.val_size, seed=prepared.config.seed,
+                      x=prepared.train_x[rows], chunk_size=prepared.config.chunk_size, order=prepared.config.order)
     return dataclasses.replace(prepared, train_x=prepared.train_x[rows], train_y=prepared.train_y[rows], pool=pool)
 
 

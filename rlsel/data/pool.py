@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from flax import struct
 
+from rlsel.data.units import Units, build_units
+
 
 @struct.dataclass
 class ClusterPool:
@@ -21,7 +23,8 @@ class ClusterPool:
     label_hist: np.ndarray  # [C, K] int32, label counts over the full cluster
     centroids: np.ndarray  # [C, d] float32
     assignments: np.ndarray  # [N] int32 cluster of every train example
-    val_index: np.ndarray  # [V] int32 indices into the validation split
+    val_index: np.ndarray  # [V] int32 indices into the validation split (rows the reward reads)
+    units: Units  # what one action adds: a chunk of a cluster, or a whole cluster
 
     @property
     def num_clusters(self) -> int:
@@ -46,8 +49,14 @@ def build_pool(
     per_cluster: int,
     val_size: int,
     seed: int,
+    reward_rows: np.ndarray | None = None,
+    x: np.ndarray | None = None,
+    chunk_size: int = 0,
+    order: str = "typical",
 ) -> ClusterPool:
-    """Subsample `per_cluster` members of every cluster and `val_size` validation rows, deterministically."""
+    """Subsample `per_cluster` members of every cluster and `val_size` of the validation `reward_rows` (all
+    rows when None), deterministically. With `chunk_size` b > 0 a cluster's first `per_cluster` members in
+    `order` (which needs the embeddings `x`) are its selectable chunks of b; else whole clusters are."""
     assignments = np.asarray(assignments, dtype=np.int32)
     labels = np.asarray(labels, dtype=np.int32)
     if assignments.shape != labels.shape:
@@ -67,7 +76,12 @@ def build_pool(
     sizes = np.bincount(assignments, minlength=num_clusters).astype(np.int32)
     label_hist = np.zeros((num_clusters, num_classes), np.int32)
     np.add.at(label_hist, (assignments, labels), 1)
-    val_index = np.sort(rng.permutation(num_val)[: min(val_size, num_val)]).astype(np.int32)
+    rows = np.arange(num_val) if reward_rows is None else np.asarray(reward_rows)
+    val_index = np.sort(rng.permutation(rows)[: min(val_size, len(rows))]).astype(np.int32)
+    if chunk_size and x is None:
+        raise ValueError("chunked units order members by their embeddings: pass x")
+    units = build_units(x, assignments, num_clusters, chunk_size=chunk_size,
+                        max_chunks=max(-(-per_cluster // max(chunk_size, 1)), 1), order=order, seed=seed)
     return ClusterPool(
         member_index=member_index,
         member_mask=member_mask,
@@ -76,4 +90,5 @@ def build_pool(
         centroids=np.asarray(centroids, np.float32),
         assignments=assignments,
         val_index=val_index,
+        units=units,
     )

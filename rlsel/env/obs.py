@@ -10,8 +10,8 @@ from flax import struct
 class SelectionObs:
     """What a policy sees. Shapes for C clusters and F per-cluster features.
 
-    selected: [C] float32, 1.0 for clusters already chosen.
-    action_mask: [C] bool, True for clusters that may be chosen now (not chosen, still fit the budget).
+    selected: [C] float32, fraction of each cluster's chunks already taken (1.0: a whole cluster chosen).
+    action_mask: [C] bool, True for clusters whose next chunk exists and still fits the budget.
     budget_left: [] float32, fraction of the budget still unspent, in [0, 1].
     cluster_features: [C, F] float32, fixed per-cluster descriptors (centroid, size, label histogram).
     """

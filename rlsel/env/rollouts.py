@@ -14,8 +14,9 @@ MASKED_LOGIT = -1e9
 
 
 def max_episode_length(params: SelectionParams) -> int:
-    """Most steps any episode can take: the count of cheapest clusters that fit the budget together."""
-    cost = np.sort(np.asarray(params.cost))
+    """Most steps any episode can take: the count of cheapest units that fit the budget together."""
+    cost = np.asarray(params.cost)
+    cost = np.sort(cost[cost > 0])
     return max(int(np.searchsorted(np.cumsum(cost), float(params.budget) + 1e-6, side="right")), 1)
 
 

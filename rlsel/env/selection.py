@@ -1,8 +1,11 @@
-"""The data-selection MDP: choose clusters one at a time until the budget is spent.
+"""The data-selection MDP: add data from one cluster at a time until the budget is spent.
 
-State: the chosen-cluster mask, step count, budget used, the current proxy score and the proxy's carry.
-Action: a cluster id; clusters already chosen or that would overflow the budget are masked out.
-Reward: f(proxy on S + {a}) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
+Units: each of C clusters offers J chunks in a fixed order (its most typical b members first, then the
+next b, ...; or, when not chunked, the whole cluster as its single chunk).
+State: chunks taken per cluster, the chosen-unit mask, step count, budget used, the proxy score and carry.
+Action: a cluster id, which adds that cluster's next chunk; clusters with no chunk left, or whose next
+chunk would overflow the budget, are masked out.
+Reward: f(proxy on S + chunk) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class SelectionEnvConfig:
 class SelectionParams:
     """Traced per-instance arrays: costs against the budget, policy features, proxy inputs."""
 
-    cost: jax.Array  # [C] budget cost of each cluster (its size, or 1)
+    cost: jax.Array  # [C * J] budget cost of each unit (its size, or 1 per whole cluster); 0 where absent
+    num_chunks: jax.Array  # [C] int32 chunks each cluster has
     budget: jax.Array  # [] total budget in the same unit
     cluster_features: jax.Array  # [C, F]
     empty_score: jax.Array  # [] f(empty set)
@@ -52,7 +56,8 @@ class SelectionParams:
 
 @struct.dataclass
 class SelectionState:
-    selected: jax.Array  # [C] bool
+    taken: jax.Array  # [C] int32 chunks taken per cluster
+    selected: jax.Array  # [C * J] bool chosen units
     step: jax.Array  # [] int32
     used: jax.Array  # [] float32 budget spent
     score: jax.Array  # [] float32 proxy score of the chosen set
@@ -63,8 +68,10 @@ def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np
     """Per-cluster descriptors: leading coordinates of the members' mean projected features, log size,
     label mix. Few centroid coordinates keep per-cluster policies cheap (their cost grows with F)."""
     sizes = pool.sizes.astype(np.float32)
-    weights = pool.member_mask / np.maximum(pool.member_mask.sum(1, keepdims=True), 1)
-    centroid = np.einsum("cm,cmd->cd", weights, np.asarray(data.x_sub)[..., :feature_dim])
+    x_sub = np.asarray(data.x_sub)[..., :feature_dim].reshape(pool.num_clusters, -1, min(feature_dim, data.x_sub.shape[-1]))
+    real = (np.asarray(data.w_sub) > 0).reshape(pool.num_clusters, -1)
+    weights = real / np.maximum(real.sum(1, keepdims=True), 1)
+    centroid = np.einsum("cm,cmd->cd", weights, x_sub)
     log_size = np.log1p(sizes)[:, None] / np.log1p(sizes.max())
     label_mix = pool.label_hist / np.maximum(sizes[:, None], 1)
     return np.concatenate([centroid, log_size, label_mix], axis=1).astype(np.float32)
@@ -73,9 +80,10 @@ def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np
 class SelectionEnv(Environment[SelectionState, SelectionParams]):
     """Stateless environment; `make_params` builds the traced arrays for one dataset."""
 
-    def __init__(self, config: SelectionEnvConfig, num_clusters: int, num_classes: int):
+    def __init__(self, config: SelectionEnvConfig, num_clusters: int, num_classes: int, num_chunks: int = 1):
         self.config = config
         self.num_clusters = num_clusters
+        self.num_chunks = num_chunks
         self.proxy = make_proxy(config.proxy, num_classes)
 
     @property
@@ -88,19 +96,24 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
 
     def make_params(self, pool: ClusterPool, data: ProxyData) -> SelectionParams:
         """Budget and features for one pool; fails clearly if not even one cluster fits the budget."""
+        if pool.units.num_chunks != self.num_chunks:
+            raise ValueError(f"the pool has {pool.units.num_chunks} chunks per cluster; the env {self.num_chunks}")
         if self.config.budget_mode == "examples":
-            cost = pool.sizes.astype(np.float32)
+            cost = pool.units.cost.reshape(-1)
             budget = self.config.budget * float(pool.sizes.sum())
+        elif pool.units.chunked:
+            raise ValueError("budget_mode 'clusters' counts whole clusters; use it with prepare.chunk_size=0")
         else:
             cost = np.ones(pool.num_clusters, np.float32)
             budget = float(np.floor(self.config.budget * pool.num_clusters + 1e-9))
-        if not (cost <= budget).any():
+        if not ((cost > 0) & (cost <= budget)).any():
             raise ValueError(
                 f"no cluster fits the budget ({budget:.1f} {self.config.budget_mode}; smallest cluster costs "
                 f"{cost.min():.0f}): raise the budget or use more clusters"
             )
         params = SelectionParams(
             cost=jnp.asarray(cost),
+            num_chunks=jnp.asarray((pool.units.cost > 0).sum(1), jnp.int32),
             budget=jnp.asarray(budget, jnp.float32),
             cluster_features=jnp.asarray(cluster_features(pool, data, self.config.feature_dim)),
             empty_score=jnp.asarray(0.0, jnp.float32),
@@ -108,20 +121,26 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         )
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
 
-    def action_mask(self, selected: jax.Array, used: jax.Array, params: SelectionParams) -> jax.Array:
-        return ~selected & (used + params.cost <= params.budget + 1e-6)
+    def next_unit(self, taken: jax.Array) -> jax.Array:
+        """[C] the unit each cluster would add next (its last chunk once all are taken)."""
+        return jnp.arange(self.num_clusters) * self.num_chunks + jnp.minimum(taken, self.num_chunks - 1)
+
+    def action_mask(self, taken: jax.Array, used: jax.Array, params: SelectionParams) -> jax.Array:
+        fits = used + params.cost[self.next_unit(taken)] <= params.budget + 1e-6
+        return (taken < params.num_chunks) & fits
 
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
         return SelectionObs(
-            selected=state.selected.astype(jnp.float32),
-            action_mask=self.action_mask(state.selected, state.used, params),
+            selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),
+            action_mask=self.action_mask(state.taken, state.used, params),
             budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
             cluster_features=params.cluster_features,
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:
         state = SelectionState(
-            selected=jnp.zeros(self.num_clusters, bool),
+            taken=jnp.zeros(self.num_clusters, jnp.int32),
+            selected=jnp.zeros(self.num_clusters * self.num_chunks, bool),
             step=jnp.zeros((), jnp.int32),
             used=jnp.zeros((), jnp.float32),
             score=params.empty_score,
@@ -130,14 +149,16 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         return self.observe(state, params), state
 
     def step_env(self, key, state, action, params):
-        selected = state.selected | (jnp.arange(self.num_clusters) == action)
-        score, carry = self.proxy.add(key, state.carry, selected, action, params.data)
+        unit = self.next_unit(state.taken)[action]
+        selected = state.selected | (jnp.arange(self.num_clusters * self.num_chunks) == unit)
+        score, carry = self.proxy.add(key, state.carry, selected, unit, params.data)
         score = score.astype(jnp.float32)
         reward = score - state.score
         state = SelectionState(
+            taken=state.taken.at[action].add(1),
             selected=selected,
             step=state.step + 1,
-            used=state.used + params.cost[action],
+            used=state.used + params.cost[unit],
             score=score,
             carry=carry,
         )

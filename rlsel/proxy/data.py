@@ -11,13 +11,14 @@ from rlsel.data.pool import ClusterPool
 
 @struct.dataclass
 class ProxyData:
-    """Static-shape proxy inputs. C clusters, m subsampled members, d features (+1 bias), K classes, V val."""
+    """Static-shape proxy inputs for U units (C whole clusters, or C * J chunks), m subsampled rows per unit,
+    d features (+1 bias), K classes, V reward rows."""
 
-    x_sub: jax.Array  # [C, m, d] features of the subsampled members (xi)
-    y_sub: jax.Array  # [C, m] int32 labels
-    w_sub: jax.Array  # [C, m] float32 example weights, 0 on padding
-    gram: jax.Array  # [C, d+1, d+1] sum over ALL members of w * [x,1][x,1]^T
-    moment: jax.Array  # [C, d+1, K] sum over ALL members of w * [x,1] onehot(y)^T
+    x_sub: jax.Array  # [U, m, d] features of the subsampled rows (xi)
+    y_sub: jax.Array  # [U, m] int32 labels
+    w_sub: jax.Array  # [U, m] float32 example weights, 0 on padding
+    gram: jax.Array  # [U, d+1, d+1] sum over ALL rows of the unit of w * [x,1][x,1]^T
+    moment: jax.Array  # [U, d+1, K] sum over ALL rows of the unit of w * [x,1] onehot(y)^T
     x_val: jax.Array  # [V, d]
     y_val: jax.Array  # [V] int32
 
@@ -68,24 +69,28 @@ def make_proxy_data(
     dim: int,
     class_balanced: bool = False,
 ) -> tuple[ProxyData, Projection]:
-    """Project embeddings, compute per-cluster sufficient statistics over every member, gather xi and val."""
+    """Project embeddings, compute per-unit sufficient statistics over every row, gather xi and val."""
     projection = fit_projection(train_x, dim)
     z = projection(train_x)
     train_y = np.asarray(train_y, np.int32)
     weights = class_weights(train_y, num_classes, class_balanced)[train_y]
     z1 = np.concatenate([z, np.ones((len(z), 1), np.float32)], axis=1)
     onehot = np.eye(num_classes, dtype=np.float32)[train_y]
-    gram = np.zeros((pool.num_clusters, z1.shape[1], z1.shape[1]), np.float32)
-    moment = np.zeros((pool.num_clusters, z1.shape[1], num_classes), np.float32)
-    for c in range(pool.num_clusters):
-        rows = pool.members(c)
+    unit_rows = pool.units.rows.reshape(-1, pool.units.rows.shape[-1])
+    unit_mask = pool.units.mask.reshape(unit_rows.shape)
+    gram = np.zeros((len(unit_rows), z1.shape[1], z1.shape[1]), np.float32)
+    moment = np.zeros((len(unit_rows), z1.shape[1], num_classes), np.float32)
+    for u, (rows, keep) in enumerate(zip(unit_rows, unit_mask)):
+        rows = rows[keep]
         zw = z1[rows] * weights[rows, None]
-        gram[c] = zw.T @ z1[rows]
-        moment[c] = zw.T @ onehot[rows]
+        gram[u] = zw.T @ z1[rows]
+        moment[u] = zw.T @ onehot[rows]
+    chunked = pool.units.chunked
+    sub_index, sub_mask = (unit_rows, unit_mask) if chunked else (pool.member_index, pool.member_mask)
     data = ProxyData(
-        x_sub=z[pool.member_index],
-        y_sub=train_y[pool.member_index],
-        w_sub=(pool.member_mask * weights[pool.member_index]).astype(np.float32),
+        x_sub=z[sub_index],
+        y_sub=train_y[sub_index],
+        w_sub=(sub_mask * weights[sub_index]).astype(np.float32),
         gram=gram,
         moment=moment,
         x_val=projection(np.asarray(val_x))[pool.val_index],

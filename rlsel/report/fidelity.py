@@ -68,7 +68,7 @@ def strong_accuracy(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.n
 def strong_scores(ctx: SelectionContext, masks: np.ndarray, max_iter: int) -> np.ndarray:
     """Strong-model validation accuracy on the full embeddings of every member row, per subset."""
     p = ctx.prepared
-    rows = [p.pool.expand(np.flatnonzero(mask)) for mask in masks]
+    rows = [p.pool.units.expand(mask) for mask in masks]
     return np.array([strong_accuracy(p.train_x[r], p.train_y[r], p.val_x, p.val_y, max_iter) for r in rows])
 
 
@@ -87,7 +87,8 @@ def finetune_scores(config: ml_collections.ConfigDict, prepared: Prepared, masks
         folder = workdir / "finetune" / f"subset_{i}"
         write_json(folder / "selection.json", {
             "method": "random_clusters", "dataset": config.dataset, "dataset_fingerprint": prepared.fingerprint,
-            "indices": prepared.pool.expand(np.flatnonzero(mask)), "clusters": np.flatnonzero(mask),
+            "indices": prepared.pool.units.expand(mask),
+            "clusters": np.flatnonzero(np.asarray(mask).reshape(prepared.pool.units.rows.shape[:2]).any(1)),
             "class_names": prepared.class_names, "config": config.to_dict(),
         })
         finetune = config.finetune.copy_and_resolve_references()

@@ -23,7 +23,8 @@ class Selection:
 Selector = Callable[[SelectionContext, jax.Array], Selection]
 
 
-def from_cluster_mask(ctx: SelectionContext, selected, extra: dict | None = None) -> Selection:
-    """A cluster mask becomes every train example of the chosen clusters (not just the subsample)."""
-    clusters = np.flatnonzero(np.asarray(selected))
-    return Selection(indices=ctx.prepared.pool.expand(clusters), clusters=clusters, extra=extra or {})
+def from_unit_mask(ctx: SelectionContext, selected, extra: dict | None = None) -> Selection:
+    """A [C * J] unit mask becomes every train example of the chosen units (whole clusters or chunks)."""
+    units = ctx.prepared.pool.units
+    chosen = np.asarray(selected, bool).reshape(units.rows.shape[:2])
+    return Selection(indices=units.expand(chosen), clusters=np.flatnonzero(chosen.any(1)), extra=extra or {})

@@ -33,6 +33,7 @@ def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> Selectio
         prepared.pool, prepared.train_x, prepared.train_y, prepared.val_x, prepared.val_y,
         prepared.num_classes, dim=proxy.dim, class_balanced=proxy.class_balanced,
     )
-    env = SelectionEnv(env_config, prepared.pool.num_clusters, prepared.num_classes)
+    env = SelectionEnv(env_config, prepared.pool.num_clusters, prepared.num_classes,
+                       num_chunks=prepared.pool.units.num_chunks)
     return SelectionContext(prepared=prepared, env=env, env_params=env.make_params(prepared.pool, data),
                             projection=projection, env_config=env_config)

@@ -6,7 +6,7 @@ import jax
 
 from rlsel.agents.dqn import DQNConfig, DQNHparams, greedy_action, make_train
 from rlsel.env.rollouts import max_episode_length, rollout
-from rlsel.selectors.base import Selection, from_cluster_mask
+from rlsel.selectors.base import Selection, from_unit_mask
 from rlsel.selectors.context import SelectionContext
 
 
@@ -18,4 +18,4 @@ def select_dqn(ctx: SelectionContext, key: jax.Array, config: DQNConfig, hparams
     final, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(decode_key)
     curve = {"episode_return": [float(v) for v in metrics["episode_return"]],
              "timesteps": [int(v) for v in metrics["timesteps"]]}
-    return from_cluster_mask(ctx, final.selected, {"episode_return": float(ret), "curve": curve})
+    return from_unit_mask(ctx, final.selected, {"episode_return": float(ret), "curve": curve})

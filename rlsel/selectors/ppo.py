@@ -14,7 +14,7 @@ from rlsel import checkpoint, parallel
 from rlsel.agents.networks import masked_logits
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
 from rlsel.env.rollouts import max_episode_length, rollout
-from rlsel.selectors.base import Selection, from_cluster_mask
+from rlsel.selectors.base import Selection, from_unit_mask
 from rlsel.selectors.context import SelectionContext
 
 
@@ -117,4 +117,4 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, config: PPOConfig, hparams
         "proxy_score": history["info/score"].tolist(),
         "env_steps_per_update": config.batch_size,
     }
-    return from_cluster_mask(ctx, state.selected, {"episode_return": float(ret), "curve": curve})
+    return from_unit_mask(ctx, state.selected, {"episode_return": float(ret), "curve": curve})

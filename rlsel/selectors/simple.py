@@ -6,7 +6,7 @@ import jax
 import numpy as np
 
 from rlsel.env.rollouts import greedy_choice, max_episode_length, random_choice, rollout
-from rlsel.selectors.base import Selection, from_cluster_mask
+from rlsel.selectors.base import Selection, from_unit_mask
 from rlsel.selectors.context import SelectionContext
 
 
@@ -21,7 +21,7 @@ def select_random(ctx: SelectionContext, key: jax.Array) -> Selection:
 def _rollout_selection(ctx: SelectionContext, key: jax.Array, choose) -> Selection:
     length = max_episode_length(ctx.env_params)
     state, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(key)
-    return from_cluster_mask(ctx, state.selected, {"episode_return": float(ret)})
+    return from_unit_mask(ctx, state.selected, {"episode_return": float(ret)})
 
 
 def select_random_clusters(ctx: SelectionContext, key: jax.Array) -> Selection:

@@ -106,3 +106,45 @@ def test_noisy_clusters_have_negative_mean_reward_and_greedy_avoids_them():
     state, _, _ = rollout(env, params, jax.random.key(0), greedy_choice(env, params), length)
     chosen = np.flatnonzero(np.asarray(state.selected))
     assert len(chosen) == 4 and not p.noisy[chosen].any()
+
+
+def make_chunked_env(budget=0.1, chunk_size=4, seed=0):
+    p = planted_clusters(seed=seed)
+    pool = build_pool(p.assignments, p.train_y, p.centroids, 2, len(p.val_y), per_cluster=16, val_size=300,
+                      seed=seed, x=p.train_x, chunk_size=chunk_size)
+    data, _ = make_proxy_data(pool, p.train_x, p.train_y, p.val_x, p.val_y, 2, dim=0)
+    env = SelectionEnv(SelectionEnvConfig(budget=budget, proxy=ProxyConfig(dim=0)), pool.num_clusters, 2,
+                       num_chunks=pool.units.num_chunks)
+    return env, env.make_params(pool, data), pool
+
+
+def test_a_chunked_action_adds_its_clusters_next_chunk_until_the_cluster_is_spent():
+    env, params, pool = make_chunked_env(budget=0.2)
+    obs, state = env.reset_env(jax.random.key(0), params)
+    for step in range(4):  # 16 members per cluster in 4 chunks of 4
+        assert bool(obs.action_mask[5])
+        obs, state, _, _, _ = env.step_env(jax.random.key(step), state, 5, params)
+        assert int(state.taken[5]) == step + 1 and float(obs.selected[5]) == (step + 1) / 4
+    assert not bool(obs.action_mask[5]) and float(state.used) == 16
+    np.testing.assert_array_equal(np.flatnonzero(state.selected), np.arange(20, 24))
+    np.testing.assert_array_equal(pool.units.expand(state.selected), np.sort(pool.units.rows[5].ravel()))
+
+
+def test_chunked_episodes_spread_the_budget_and_telescope():
+    env, params, pool = make_chunked_env(budget=0.1)  # 48 of 480 examples: 12 chunks of 4
+    length = max_episode_length(params)
+    state, ret, _ = jax.jit(lambda k: rollout(env, params, k, random_choice, length))(jax.random.key(2))
+    assert length == 12 and int(state.selected.sum()) == 12 and float(state.used) == 48
+    assert int((state.taken > 0).sum()) > 3  # a random policy touches many clusters, not 1-2 whole ones
+    assert float(ret) == pytest.approx(float(state.score) - float(params.empty_score), abs=1e-5)
+
+
+def test_cluster_budget_mode_needs_whole_clusters():
+    with pytest.raises(ValueError, match="budget_mode 'clusters' counts whole clusters"):
+        p = planted_clusters()
+        pool = build_pool(p.assignments, p.train_y, p.centroids, 2, len(p.val_y), per_cluster=16, val_size=300,
+                          seed=0, x=p.train_x, chunk_size=4)
+        data, _ = make_proxy_data(pool, p.train_x, p.train_y, p.val_x, p.val_y, 2, dim=0)
+        env = SelectionEnv(SelectionEnvConfig(budget=0.5, budget_mode="clusters", proxy=ProxyConfig(dim=0)),
+                           pool.num_clusters, 2, num_chunks=pool.units.num_chunks)
+        env.make_params(pool, data)

@@ -1,0 +1,79 @@
+"""The MDP's selectable units: each cluster's members, most typical first, cut into chunks of b examples.
+
+An action adds a cluster's next chunk, so a 5% budget spreads over many regions instead of a dozen whole
+clusters. Typicality is TypiClust's: the inverse mean cosine distance to a member's k nearest neighbours
+within its cluster. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from flax import struct
+
+ORDERS = ("typical", "random")
+
+
+@struct.dataclass
+class Units:
+    """C clusters, J chunks each, w rows per chunk (b when chunked, the largest cluster when whole)."""
+
+    rows: np.ndarray  # [C, J, w] int32 train indices (0 where padded)
+    mask: np.ndarray  # [C, J, w] bool, True for real rows
+    chunked: bool = struct.field(pytree_node=False, default=True)  # False: one whole cluster per unit
+
+    @property
+    def num_chunks(self) -> int:
+        return int(self.rows.shape[1])
+
+    @property
+    def cost(self) -> np.ndarray:
+        """[C, J] examples in each chunk (0 for chunks a small cluster does not have)."""
+        return self.mask.sum(-1).astype(np.float32)
+
+    def expand(self, selected: np.ndarray) -> np.ndarray:
+        """Sorted train indices of the units in a [C * J] (or [C, J]) selection mask."""
+        chosen = np.asarray(selected, bool).reshape(self.rows.shape[:2])
+        return np.sort(self.rows[chosen][self.mask[chosen]])
+
+
+def typicality(x: np.ndarray, k: int = 20) -> np.ndarray:
+    """[n] inverse mean cosine distance to the k nearest other rows (all rows when n <= k)."""
+    n = len(x)
+    if n == 1:
+        return np.ones(1, np.float32)
+    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    dist = 1.0 - unit @ unit.T
+    np.fill_diagonal(dist, np.inf)
+    kk = min(k, n - 1)
+    nearest = np.partition(dist, kk - 1, axis=1)[:, :kk]
+    return (1.0 / np.maximum(nearest.mean(1), 1e-6)).astype(np.float32)
+
+
+def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random.Generator) -> np.ndarray:
+    """One cluster's train indices, most typical first or shuffled."""
+    if order == "typical":
+        return members[np.argsort(-typicality(x[members]), kind="stable")]
+    return rng.permutation(members)
+
+
+def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, chunk_size: int, max_chunks: int,
+                order: str, seed: int) -> Units:
+    """Chunk every cluster's first `chunk_size * max_chunks` ordered members; whole clusters when chunk_size=0."""
+    if order not in ORDERS:
+        raise ValueError(f"unit order '{order}' is not one of {ORDERS}")
+    if chunk_size < 0 or max_chunks < 1:
+        raise ValueError(f"chunk_size must be >= 0 and max_chunks >= 1; got {chunk_size}, {max_chunks}")
+    members = [np.flatnonzero(assignments == c) for c in range(num_clusters)]
+    if chunk_size == 0:
+        width, chunks = max(max(len(m) for m in members), 1), 1
+    else:
+        width, chunks = chunk_size, max_chunks
+    rows = np.zeros((num_clusters, chunks * width), np.int32)
+    mask = np.zeros((num_clusters, chunks * width), bool)
+    rng = np.random.default_rng(seed)
+    for c, m in enumerate(members):
+        kept = (m if chunk_size == 0 else order_members(m, x, order, rng))[: chunks * width]
+        rows[c, : len(kept)] = kept
+        mask[c, : len(kept)] = True
+    return Units(rows=rows.reshape(num_clusters, chunks, width), mask=mask.reshape(num_clusters, chunks, width),
+                 chunked=chunk_size > 0)

@@ -1,0 +1,56 @@
+"""The MDP's units: typical-first chunks of each cluster, or whole clusters."""
+
+import numpy as np
+import pytest
+
+from rlsel.data.units import build_units, typicality
+
+
+def blobs():
+    rng = np.random.default_rng(0)
+    centre = rng.normal(size=(2, 8)) * 5
+    x = np.concatenate([centre[0] + 0.1 * rng.normal(size=(11, 8)), centre[1] + rng.normal(size=(5, 8))])
+    x[3] = centre[0] + 0.001  # the densest point of cluster 0
+    x[7] = centre[0] + 3.0  # an outlier of cluster 0
+    assignments = np.array([0] * 11 + [1] * 5)
+    return x.astype(np.float32), assignments
+
+
+def test_the_densest_member_is_the_most_typical_and_the_outlier_the_least():
+    x, _ = blobs()
+    score = typicality(x[:11], k=5)
+    assert np.argmax(score) == 3 and np.argmin(score) == 7
+
+
+def test_chunks_hold_the_most_typical_members_first_and_padding_costs_nothing():
+    x, assignments = blobs()
+    units = build_units(x, assignments, 2, chunk_size=3, max_chunks=3, order="typical", seed=0)
+    assert units.rows.shape == (2, 3, 3) and units.chunked
+    order = np.argsort(-typicality(x[:11]), kind="stable")
+    np.testing.assert_array_equal(units.rows[0].ravel(), order[:9])  # 9 of 11 kept, most typical first
+    assert 7 not in units.rows[0][units.mask[0]]  # the outlier is among the two left out
+    np.testing.assert_array_equal(units.cost, [[3, 3, 3], [3, 2, 0]])
+    chosen = np.zeros((2, 3), bool)
+    chosen[1, :2] = True
+    np.testing.assert_array_equal(units.expand(chosen), np.arange(11, 16))
+
+
+def test_whole_clusters_are_one_unit_each_holding_every_member():
+    x, assignments = blobs()
+    units = build_units(x, assignments, 2, chunk_size=0, max_chunks=1, order="typical", seed=0)
+    assert units.rows.shape == (2, 1, 11) and not units.chunked
+    np.testing.assert_array_equal(units.cost[:, 0], [11, 5])
+    np.testing.assert_array_equal(units.expand(np.array([True, False])), np.arange(11))
+
+
+def test_random_order_depends_on_the_seed_only():
+    x, assignments = blobs()
+    make = lambda seed: build_units(x, assignments, 2, chunk_size=2, max_chunks=2, order="random", seed=seed).rows
+    np.testing.assert_array_equal(make(1), make(1))
+    assert not np.array_equal(make(1), make(2))
+
+
+def test_unknown_order_is_a_clear_error():
+    x, assignments = blobs()
+    with pytest.raises(ValueError, match="unit order 'densest' is not one of"):
+        build_units(x, assignments, 2, chunk_size=2, max_chunks=2, order="densest", seed=0)
