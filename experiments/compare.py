@@ -4,8 +4,10 @@
       --seeds=0,1,2 --select_config=experiments/configs/select.py \
       --finetune_config=experiments/configs/finetune.py --select_config.dataset=movie_sentences
 
-Each (method, seed) selects into WORKDIR/METHOD/seedS and finetunes on the subset there; `full` finetunes
-on the whole train split once per seed. Finished runs (a finetune.json present) are reused. Writes
+Each (method, seed) selects into WORKDIR/METHOD/seedS-HASH and finetunes on the subset there; `full`
+finetunes on the whole train split once per seed. HASH covers every setting that decides the result
+(dataset, label noise, selection and finetune config, seed), so a finished run (a finetune.json present) is
+reused only under exactly its own settings. Writes
 WORKDIR/results.csv, results.md and results.png.
 """
 
@@ -21,7 +23,7 @@ from ml_collections import config_flags
 from rlsel.cli import quiet_library_logs, run_or_exit
 from rlsel.report import compare
 from rlsel.io import write_text
-from rlsel.report.runs import select_and_finetune
+from rlsel.report.runs import run_dir, select_and_finetune
 from rlsel.selectors.run import METHODS
 
 FLAGS = flags.FLAGS
@@ -44,8 +46,9 @@ def main(argv):
     rows = []
     for method in FLAGS.methods:
         for seed in map(int, FLAGS.seeds):
+            workdir = run_dir(root, FLAGS.select_config, FLAGS.finetune_config, method, seed)
             row = run_or_exit(lambda: select_and_finetune(FLAGS.select_config, FLAGS.finetune_config, method, seed,
-                                                          root / method / f"seed{seed}"))
+                                                          workdir))
             rows.append(row)
             print(f"{method} seed {seed}: {row['num_selected']} examples, test accuracy "
                   f"{row['test_accuracy']:.4f}", flush=True)

@@ -16,6 +16,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.text_column = "text"  # these and `prepare` apply with selection=full; a selection brings its own
     c.label_column = "label"
     c.hf_config = ""
+    c.label_noise = 0.0  # flip this fraction of train labels (seeded by prepare.split_seed; val/test clean)
+    c.encoding = "utf-8"  # codec of a local dataset file's text; e.g. latin-1 for files not saved as UTF-8
     c.prepare = ml_collections.ConfigDict(dict(split_seed=0, val_fraction=0.1, test_fraction=0.1))
     c.model = "minilm"  # minilm | smollm2 | PATH to a local HF folder (config.json model_type bert or llama)
     c.seed = 0

@@ -18,6 +18,7 @@ import jax
 import numpy as np
 
 from rlsel.data.embed import embed_with_cache, get_embedder
+from rlsel.data.holdout import validation_halves
 from rlsel.data.kmeans import kmeans, stratified_kmeans
 from rlsel.data.pool import ClusterPool, build_pool
 from rlsel.data.sources import DatasetSpec
@@ -34,6 +35,8 @@ class PrepareConfig:
     num_clusters: int = 200
     stratified: bool = True
     per_cluster: int = 32
+    chunk_size: int = 0  # b examples per action (first per_cluster members, in `order`); 0: whole clusters
+    order: str = "typical"  # typical | random: which members of a cluster come first
     val_size: int = 512
     seed: int = 0
     cache_dir: str = ""
@@ -53,6 +56,7 @@ class Prepared:
     val_y: np.ndarray
     pool: ClusterPool
     timings: dict[str, float]
+    choice_rows: np.ndarray | None = None  # validation rows only model choice may read (never the reward)
 
     @property
     def num_classes(self) -> int:
@@ -106,8 +110,11 @@ def prepare(config: PrepareConfig) -> Prepared:
 
     start = time.perf_counter()
     assignments, centroids = _cluster(config, train_x, train_y, len(names), cache, fp)
-    pool = build_pool(assignments, train_y, centroids, len(names), len(val_y),
-                      per_cluster=config.per_cluster, val_size=config.val_size, seed=config.seed)
+    reward_rows, choice_rows = validation_halves(val_y, config.data.split_seed)
+    pool = build_pool(assignments, train_y, centroids, len(names), len(val_y), per_cluster=config.per_cluster,
+                      val_size=config.val_size, seed=config.seed, reward_rows=reward_rows, x=train_x,
+                      chunk_size=config.chunk_size, order=config.order)
     timings["cluster_s"] = time.perf_counter() - start
     return Prepared(config=config, splits=splits, fingerprint=fp, class_names=list(names), train_x=train_x,
-                    train_y=train_y, val_x=val_x, val_y=val_y, pool=pool, timings=timings)
+                    train_y=train_y, val_x=val_x, val_y=val_y, choice_rows=choice_rows, pool=pool,
+                    timings=timings)

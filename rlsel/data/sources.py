@@ -22,6 +22,7 @@ import pyarrow.parquet as pa_parquet
 
 from rlsel.data.builtin import BUILTIN
 from rlsel.data.errors import DataError
+from rlsel.data.noise import with_label_noise
 from rlsel.data.splits import build_splits
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
@@ -226,11 +227,13 @@ class DatasetSpec:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     encoding: str = "utf-8"
+    label_noise: float = 0.0  # fraction of train labels flipped, seeded by split_seed (val and test clean)
 
     def load(self) -> datasets.DatasetDict:
-        return load_splits(self.dataset, text_column=self.text_column, label_column=self.label_column,
-                           seed=self.split_seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
-                           hf_config=self.hf_config, encoding=self.encoding)
+        splits = load_splits(self.dataset, text_column=self.text_column, label_column=self.label_column,
+                             seed=self.split_seed, val_fraction=self.val_fraction,
+                             test_fraction=self.test_fraction, hf_config=self.hf_config, encoding=self.encoding)
+        return with_label_noise(splits, self.label_noise, self.split_seed * 1000 + 4)
 
 
 def spec_from_config(config: Any) -> DatasetSpec:
@@ -246,4 +249,5 @@ def spec_from_config(config: Any) -> DatasetSpec:
         val_fraction=prepare.get("val_fraction", default.val_fraction),
         test_fraction=prepare.get("test_fraction", default.test_fraction),
         encoding=config.get("encoding", default.encoding),
+        label_noise=float(config.get("label_noise", default.label_noise)),
     )

@@ -15,6 +15,7 @@ import jax
 import ml_collections
 
 from rlsel.checkpoint import save_checkpoint
+from rlsel.data.holdout import validation_halves
 from rlsel.finetune.backbones import load_classifier, model_family
 from rlsel.finetune.config import FinetuneConfig, ModelOptions
 from rlsel.finetune.source import load_source, resolve_source
@@ -52,7 +53,8 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     classifier = load_classifier(config.model, len(names), init_key, train_config, options)
     timings["model_s"] = time.perf_counter() - tick
 
-    result = finetune(classifier, train, splits["validation"], train_config, train_key)
+    _, choice_rows = validation_halves(splits["validation"]["label"], source.data.split_seed)
+    result = finetune(classifier, train, splits["validation"].select(choice_rows), train_config, train_key)
     timings["train_s"] = result.train_s
     tick = time.perf_counter()
     test = evaluate(classifier, result.params, splits["test"], train_config)
@@ -77,7 +79,8 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
         "class_names": list(names),
         "test_accuracy": test["accuracy"],
         "test_macro_f1": test["macro_f1"],
-        "val_accuracy": result.val_accuracy,
+        "val_accuracy": result.val_accuracy,  # on the validation rows the selection reward never reads
+        "num_val_examples": len(choice_rows),
         "best_step": result.best_step,
         "steps": result.steps,
         "planned_steps": result.planned_steps,

@@ -11,15 +11,31 @@ from rlsel.proxy.data import ProxyData, Projection, class_weights
 from rlsel.proxy.ridge import solve
 
 
-def subset_proxy_score(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
-                       indices: np.ndarray, data: ProxyData) -> float:
-    """Validation-subsample score of the least-squares head fitted on exactly these train rows."""
-    num_classes = data.num_classes
+def fit_subset(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
+               indices: np.ndarray, num_classes: int) -> jnp.ndarray:
+    """[d+1, K] least-squares head weights fitted on exactly these train rows."""
     z = projection(train_x[indices])
     z1 = np.concatenate([z, np.ones((len(z), 1), np.float32)], axis=1)
     w = class_weights(train_y, num_classes, config.class_balanced)[train_y[indices]]
     onehot = np.eye(num_classes, dtype=np.float32)[train_y[indices]]
     gram, moment = (z1 * w[:, None]).T @ z1, (z1 * w[:, None]).T @ onehot
-    weights = solve(jnp.asarray(gram), jnp.asarray(moment), config.ridge_lambda)
-    x_val = jnp.concatenate([data.x_val, jnp.ones((data.x_val.shape[0], 1))], axis=1)
-    return float(metrics.score(config.metric, x_val @ weights, jnp.asarray(data.y_val), least_squares=True))
+    return solve(jnp.asarray(gram), jnp.asarray(moment), config.ridge_lambda)
+
+
+def _score(metric: str, weights: jnp.ndarray, x: jnp.ndarray, y: np.ndarray) -> float:
+    x1 = jnp.concatenate([x, jnp.ones((x.shape[0], 1), x.dtype)], axis=1)
+    return float(metrics.score(metric, x1 @ weights, jnp.asarray(y, jnp.int32), least_squares=True))
+
+
+def subset_proxy_score(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
+                       indices: np.ndarray, data: ProxyData) -> float:
+    """The reward's own score (config.metric on the reward rows) of the head fitted on these train rows."""
+    weights = fit_subset(config, projection, train_x, train_y, indices, data.num_classes)
+    return _score(config.metric, weights, jnp.asarray(data.x_val), np.asarray(data.y_val))
+
+
+def subset_heldout_score(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
+                         indices: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, num_classes: int) -> float:
+    """Accuracy of the same head on validation rows the reward never read (`val_x`, `val_y`)."""
+    weights = fit_subset(config, projection, train_x, train_y, indices, num_classes)
+    return _score("accuracy", weights, jnp.asarray(projection(val_x)), val_y)

@@ -10,10 +10,11 @@ import pathlib
 from rlsel.io import write_text
 from rlsel.report.stats import mean_ci95
 
-COLUMNS = ("dataset", "method", "seed", "budget", "num_selected", "proxy_val_score", "val_accuracy",
-           "test_accuracy", "test_macro_f1", "select_wall_s", "finetune_wall_s")
-SUMMARISED = ("val_accuracy", "test_accuracy", "test_macro_f1", "proxy_val_score", "select_wall_s",
-              "finetune_wall_s")
+COLUMNS = ("dataset", "label_noise", "method", "seed", "budget", "num_selected", "proxy_val_score",
+           "proxy_heldout_score", "val_accuracy", "test_accuracy", "test_macro_f1", "select_wall_s",
+           "finetune_wall_s", "run")
+SUMMARISED = ("val_accuracy", "test_accuracy", "test_macro_f1", "proxy_val_score", "proxy_heldout_score",
+              "select_wall_s", "finetune_wall_s")
 
 
 def write_csv(path: pathlib.Path, rows: list[dict]) -> None:
@@ -24,17 +25,22 @@ def write_csv(path: pathlib.Path, rows: list[dict]) -> None:
     write_text(path, buffer.getvalue())
 
 
-def summarise(rows: list[dict]) -> dict[str, dict]:
-    """Per method: number of seeds and (mean, ci95) of each summarised column that has values."""
+def group_key(row: dict) -> tuple:
+    """Rows of one table line: the same dataset, label noise and method."""
+    return row.get("dataset", ""), float(row.get("label_noise") or 0.0), row["method"]
+
+
+def summarise(rows: list[dict]) -> dict[tuple, dict]:
+    """Per (dataset, label_noise, method): number of seeds and (mean, ci95) of each summarised column."""
     out = {}
-    for method in dict.fromkeys(r["method"] for r in rows):
-        mine = [r for r in rows if r["method"] == method]
+    for key in dict.fromkeys(group_key(r) for r in rows):
+        mine = [r for r in rows if group_key(r) == key]
         stats = {"seeds": len(mine), "num_selected": mean_ci95([r["num_selected"] for r in mine])[0]}
         for column in SUMMARISED:
-            values = [r[column] for r in mine if r.get(column) not in (None, "")]
+            values = [float(r[column]) for r in mine if r.get(column) not in (None, "")]
             if values:
                 stats[column] = mean_ci95(values)
-        out[method] = stats
+        out[key] = stats
     return out
 
 
@@ -46,17 +52,19 @@ def _fmt(stat, digits: int = 4) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """Methods as rows: examples, validation and test accuracy, macro-F1, proxy score and costs (mean ± 95%
-    CI). Choose settings by the validation column; the test columns are the final numbers."""
-    lines = ["| method | seeds | examples | val accuracy | test accuracy | test macro-F1 | proxy val score | select s "
-             "| finetune s |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for method, s in summarise(rows).items():
+    """One line per (dataset, noise, method): examples, validation and test accuracy, macro-F1, the proxy's
+    reward and held-out scores (mean ± 95% CI) and mean wall times. Choose settings by the validation
+    column; the test columns are the final numbers."""
+    lines = ["| dataset | noise | method | seeds | examples | val accuracy | test accuracy | test macro-F1 "
+             "| proxy reward score | proxy held-out | select s | finetune s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for (dataset, noise, method), s in summarise(rows).items():
+        wall = lambda c: f"{s[c][0]:.1f}" if c in s else "–"
         lines.append(
-            f"| {method} | {s['seeds']} | {s['num_selected']:.0f} | {_fmt(s.get('val_accuracy'))} | "
-            f"{_fmt(s.get('test_accuracy'))} | "
-            f"{_fmt(s.get('test_macro_f1'))} | {_fmt(s.get('proxy_val_score'))} | "
-            f"{_fmt(s.get('select_wall_s'), 1)} | {_fmt(s.get('finetune_wall_s'), 1)} |"
+            f"| {dataset} | {noise:g} | {method} | {s['seeds']} | {s['num_selected']:.0f} | "
+            f"{_fmt(s.get('val_accuracy'))} | {_fmt(s.get('test_accuracy'))} | {_fmt(s.get('test_macro_f1'))} | "
+            f"{_fmt(s.get('proxy_val_score'))} | {_fmt(s.get('proxy_heldout_score'))} | "
+            f"{wall('select_wall_s')} | {wall('finetune_wall_s')} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -68,12 +76,13 @@ def plot(rows: list[dict], path: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    summary = summarise(rows)
+    summary = {" ".join(str(k) for k in key if k != 0.0): v for key, v in summarise(rows).items()}
     methods = [m for m in summary if "test_accuracy" in summary[m]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     means = [summary[m]["test_accuracy"][0] for m in methods]
     errs = [0 if math.isnan(summary[m]["test_accuracy"][1]) else summary[m]["test_accuracy"][1] for m in methods]
     left.bar(methods, means, yerr=errs, capsize=4, color="tab:blue")
+    left.tick_params(axis="x", labelrotation=30, labelsize=7)
     left.set_ylim(min(means) - 0.05, max(means) + 0.03)
     left.set_ylabel("test accuracy (95% CI)")
     for m in methods:

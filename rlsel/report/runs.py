@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import pathlib
 
 import ml_collections
+
+from rlsel.data.sources import spec_from_config
 
 from rlsel.finetune.run import run_finetune
 from rlsel.selectors.run import run_selection
@@ -19,9 +23,29 @@ def full_data_finetune_config(select_config: ml_collections.ConfigDict,
     config = finetune_config.copy_and_resolve_references()
     config.selection, config.dataset = "full", select_config.dataset
     config.prepare.update({k: select_config.prepare[k] for k in SPLIT_FIELDS})
-    for key in ("text_column", "label_column", "hf_config"):
+    for key in ("text_column", "label_column", "hf_config", "encoding", "label_noise"):
         config[key] = select_config[key]
     return config
+
+
+def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_collections.ConfigDict,
+                 method: str, seed: int) -> dict:
+    """Everything that decides a run's result: for `full` the dataset spec and finetune settings, else also
+    every selection setting."""
+    select = select_config.copy_and_resolve_references()
+    select.method, select.seed = method, seed
+    finetune = finetune_config.to_dict()
+    finetune.pop("selection", None)
+    if method == "full":
+        return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
+    return {"select": select.to_dict(), "finetune": finetune}
+
+
+def run_dir(root: pathlib.Path, select_config: ml_collections.ConfigDict,
+            finetune_config: ml_collections.ConfigDict, method: str, seed: int) -> pathlib.Path:
+    """ROOT/METHOD/seedS-HASH: runs made with other settings live elsewhere and are never reused."""
+    settings = json.dumps(run_settings(select_config, finetune_config, method, seed), sort_keys=True, default=str)
+    return pathlib.Path(root) / method / f"seed{seed}-{hashlib.sha1(settings.encode()).hexdigest()[:10]}"
 
 
 def select_and_finetune(select_config: ml_collections.ConfigDict, finetune_config: ml_collections.ConfigDict,
@@ -44,12 +68,15 @@ def select_and_finetune(select_config: ml_collections.ConfigDict, finetune_confi
         config.selection, config.seed = str(workdir / "selection.json"), seed
         tuned = run_finetune(config, workdir)
     return {
+        "run": str(workdir),
         "dataset": select_config.dataset,
         "method": method,
         "seed": seed,
         "budget": 1.0 if method == "full" else select_config.budget,
+        "label_noise": select_config.get("label_noise", 0.0),
         "num_selected": tuned["num_train_examples"],
         "proxy_val_score": selected["proxy_val_score"] if selected else "",
+        "proxy_heldout_score": selected.get("proxy_heldout_score", "") if selected else "",
         "val_accuracy": tuned["val_accuracy"],
         "test_accuracy": tuned["test_accuracy"],
         "test_macro_f1": tuned["test_macro_f1"],

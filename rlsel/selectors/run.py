@@ -20,7 +20,7 @@ from rlsel.data.prepare import PrepareConfig, prepare
 from rlsel.data.sources import spec_from_config
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
-from rlsel.proxy.evaluate import subset_proxy_score
+from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
 from rlsel.report.outputs import versions, write_json, write_subset
 from rlsel.selectors.context import SelectionContext, make_context
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
@@ -38,7 +38,8 @@ def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
     p = config.prepare
     return PrepareConfig(
         data=spec_from_config(config), embedder=p.embedder, num_clusters=p.num_clusters,
-        stratified=p.stratified, per_cluster=p.per_cluster, val_size=p.val_size, seed=config.seed,
+        stratified=p.stratified, per_cluster=p.per_cluster, chunk_size=p.get("chunk_size", 0),
+        order=p.get("order", "typical"), val_size=p.val_size, seed=config.seed,
         cache_dir=config.cache_dir,
     )
 
@@ -117,11 +118,16 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     proxy_config = ctx.env_config.proxy
     score = subset_proxy_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
                                selection.indices, ctx.env_params.data)
+    choice = prepared.choice_rows
+    heldout = subset_heldout_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
+                                   selection.indices, prepared.val_x[choice], prepared.val_y[choice],
+                                   prepared.num_classes)
     record = {
         "method": config.method,
         "dataset": config.dataset,
         "dataset_fingerprint": prepared.fingerprint,
         "budget": config.budget,
+        "label_noise": prepared.config.data.label_noise,
         "budget_mode": config.budget_mode,
         "num_train": len(prepared.train_y),
         "num_selected": len(selection.indices),
@@ -129,6 +135,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         "clusters": None if selection.clusters is None else selection.clusters.tolist(),
         "seed": config.seed,
         "proxy_val_score": score,
+        "proxy_heldout_score": heldout,
         "proxy_empty_score": float(ctx.env_params.empty_score),
         "class_names": prepared.class_names,
         "timings": {k: round(v, 3) for k, v in timings.items()},

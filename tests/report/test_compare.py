@@ -25,8 +25,9 @@ def test_mean_ci95_uses_student_t():
 def test_table_and_csv(tmp_path):
     rows = [_row("ppo", s, a) for s, a in enumerate([0.80, 0.82])] + [_row("random", 0, 0.75)]
     table = compare.markdown_table(rows)
-    assert "| ppo | 2 | 400 | 0.8300 ± 0.1271 | 0.8100 ± " in table  # validation first, then test
-    assert "| random | 1 | 400 | 0.7700 | 0.7500 |" in table
+    assert "| d | 0 | ppo | 2 | 400 | 0.8300 ± 0.1271 | 0.8100 ± " in table  # validation first, then test
+    assert "| d | 0 | random | 1 | 400 | 0.7700 | 0.7500 |" in table
+    assert "| 10.0 | 20.0 |" in table  # wall times as plain means
     compare.write_csv(tmp_path / "r.csv", rows)
     with open(tmp_path / "r.csv") as f:
         read = list(csv.DictReader(f))
