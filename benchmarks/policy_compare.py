@@ -8,12 +8,8 @@ its episode return.
 """
 
 import dataclasses
-import os
 import pathlib
-import sys
 import time
-
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import jax
 import numpy as np

@@ -8,12 +8,8 @@ empty set (no test data is touched). Training runs in chunks of updates (see `tr
 """
 
 import itertools
-import os
 import pathlib
-import sys
 import time
-
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import jax
 import numpy as np

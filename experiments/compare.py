@@ -11,11 +11,8 @@ reused only under exactly its own settings. Writes
 WORKDIR/results.csv, results.md and results.png.
 """
 
-import os
 import pathlib
 import sys
-
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 from absl import app, flags
 from ml_collections import config_flags

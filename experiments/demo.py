@@ -4,12 +4,7 @@ Prepare movie_sentences (MiniLM embeddings, stratified K-Means) and print a clus
 with PPO and 5% at random; finetune MiniLM on each subset; print the comparison as a table.
 """
 
-import os
 import pathlib
-import sys
-
-# experiments/select.py shadows the standard library's `select` module: keep this folder off the path.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 from absl import app, flags
 

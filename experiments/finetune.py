@@ -4,13 +4,6 @@
       --config.selection=runs/sel/selection.json --config.model=minilm --config.seed=0
 """
 
-import os
-import sys
-
-# experiments/select.py, beside this file, shadows the standard library's `select` module (which
-# subprocess imports): keep this folder off the import path.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 from absl import app, flags
 from ml_collections import config_flags
 

@@ -11,12 +11,6 @@ first `finetune_subsets` subsets (experiments/configs/finetune.py settings under
 Writes DIR/fidelity.json with the Spearman correlations.
 """
 
-import os
-import sys
-
-# experiments/select.py shadows the standard library's `select` module: keep this folder off the path.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 from absl import app, flags
 from ml_collections import config_flags
 
