@@ -21,7 +21,6 @@ Absolute rates depend on the machine's load; the ratios, measured interleaved, a
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
 import gzip
 import json
@@ -467,11 +466,10 @@ class LanesCholeskyRidgeProxy(RidgeProxy):
         return one(gram, moment)
 
 
-def with_proxy(env: SelectionEnv, proxy: RidgeProxy) -> SelectionEnv:
-    """A copy of `env` whose reward comes from `proxy` (same params and data)."""
-    env = copy.copy(env)
-    env.proxy = proxy
-    return env
+def with_proxy(ctx: SelectionContext, proxy: RidgeProxy) -> SelectionEnv:
+    """The env of `ctx` with its reward from `proxy` (same params and data)."""
+    return SelectionEnv(ctx.env_config, ctx.env.num_clusters, ctx.prepared.num_classes,
+                        num_chunks=ctx.env.num_chunks, proxy=proxy)
 
 
 def exact_scores(ctx: SelectionContext, masks: np.ndarray) -> np.ndarray:
@@ -490,16 +488,16 @@ def variants(prepared: Prepared, ctx: SelectionContext, num_envs: int, repeats: 
         "baseline": (ctx, ctx.env, {}),
         "categorical_sampler": (ctx, ctx.env, {"sampler": categorical_valid_action}),
         "no_obs_carry": (ctx, ctx.env, {"carry_obs": False}),
-        "lu_solve": (ctx, with_proxy(ctx.env, LURidgeProxy(config)), {}),
-        "jax_ops_cholesky_in_lanes": (ctx, with_proxy(ctx.env, LanesCholeskyRidgeProxy(config)), {}),
-        "batched_lapack": (ctx, with_proxy(ctx.env, BatchedLapackRidgeProxy(config)), {}),
-        "cg4_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 4)), {}),
-        "cg8_warm": (ctx, with_proxy(ctx.env, CGRidgeProxy(config, 8)), {}),
+        "lu_solve": (ctx, with_proxy(ctx, LURidgeProxy(config)), {}),
+        "jax_ops_cholesky_in_lanes": (ctx, with_proxy(ctx, LanesCholeskyRidgeProxy(config)), {}),
+        "batched_lapack": (ctx, with_proxy(ctx, BatchedLapackRidgeProxy(config)), {}),
+        "cg4_warm": (ctx, with_proxy(ctx, CGRidgeProxy(config, 4)), {}),
+        "cg8_warm": (ctx, with_proxy(ctx, CGRidgeProxy(config, 8)), {}),
         "dim32": (ctx32, ctx32.env, {}),
         "dim32_no_obs_carry": (ctx32, ctx32.env, {"carry_obs": False}),
     }
     if prepared.num_classes == 2 and config.metric == "accuracy":
-        cases["two_class_single_rhs"] = (ctx, with_proxy(ctx.env, DiffRidgeProxy(config)), {})
+        cases["two_class_single_rhs"] = (ctx, with_proxy(ctx, DiffRidgeProxy(config)), {})
     calls, steps = {}, {}
     for name, (c, env, kwargs) in cases.items():
         calls[name], steps[name] = fused_call(env, c.env_params, num_envs, **kwargs)

@@ -78,13 +78,15 @@ def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np
 
 
 class SelectionEnv(Environment[SelectionState, SelectionParams]):
-    """Stateless environment; `make_params` builds the traced arrays for one dataset."""
+    """Stateless environment; `make_params` builds the traced arrays for one dataset. The reward comes from
+    `proxy` (any object with init_carry / add / empty_score), by default the one `config.proxy` names."""
 
-    def __init__(self, config: SelectionEnvConfig, num_clusters: int, num_classes: int, num_chunks: int = 1):
+    def __init__(self, config: SelectionEnvConfig, num_clusters: int, num_classes: int, num_chunks: int = 1,
+                 proxy: Any = None):
         self.config = config
         self.num_clusters = num_clusters
         self.num_chunks = num_chunks
-        self.proxy = make_proxy(config.proxy, num_classes)
+        self.proxy = make_proxy(config.proxy, num_classes) if proxy is None else proxy
 
     @property
     def num_actions(self) -> int:

@@ -148,3 +148,18 @@ def test_cluster_budget_mode_needs_whole_clusters():
         env = SelectionEnv(SelectionEnvConfig(budget=0.5, budget_mode="clusters", proxy=ProxyConfig(dim=0)),
                            pool.num_clusters, 2, num_chunks=pool.units.num_chunks)
         env.make_params(pool, data)
+
+
+def test_the_reward_comes_from_the_proxy_given():
+    """A proxy passed to the constructor scores every step (here: the default ridge, plus one)."""
+    env, params, p = make_env()
+
+    class PlusOne(type(env.proxy)):
+        def add(self, key, carry, selected, action, data):
+            score, carry = super().add(key, carry, selected, action, data)
+            return score + 1.0, carry
+
+    shifted = SelectionEnv(env.config, env.num_clusters, 2, proxy=PlusOne(env.config.proxy))
+    start = env.reset_env(jax.random.key(0), params)[1]
+    score = lambda e: float(e.step_env(jax.random.key(1), start, 0, params)[1].score)
+    assert score(shifted) == pytest.approx(score(env) + 1.0)
