@@ -15,11 +15,13 @@ import jax
 import numpy as np
 from absl import app, flags
 
+from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.env.rollouts import greedy_choice, max_episode_length, random_choice, rollout
+from rlsel.env.rollouts import greedy_choice, random_choice
 from rlsel.report.outputs import write_json
-from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
+from rlsel.selectors.decode import decode_episode
+from rlsel.selectors.ppo import train_seeds
 from rlsel.selectors.run import context_from_config, ppo_configs
 
 FLAGS = flags.FLAGS
@@ -41,9 +43,8 @@ def main(argv):
     config.dataset = FLAGS.dataset
     ctx, _ = context_from_config(config)
     env, params = ctx.env, ctx.env_params
-    length = max_episode_length(params)
-    episode = jax.jit(lambda k, choose: rollout(env, params, k, choose, length)[1], static_argnums=1)
-    random_returns = jax.vmap(lambda k: rollout(env, params, k, random_choice, length)[1])(
+    episode = jax.jit(lambda k, choose: decode_episode(env, params, choose, k)[1], static_argnums=1)
+    random_returns = jax.vmap(lambda k: decode_episode(env, params, random_choice, k)[1])(
         jax.random.split(jax.random.key(0), 256))
     result = {
         "dataset": FLAGS.dataset,

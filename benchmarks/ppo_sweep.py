@@ -15,11 +15,12 @@ import jax
 import numpy as np
 from absl import app, flags
 
+from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.env.rollouts import max_episode_length, rollout
 from rlsel.report.outputs import write_json
-from rlsel.selectors.ppo import greedy_policy_choice, train_seeds
+from rlsel.selectors.decode import decode_episode
+from rlsel.selectors.ppo import train_seeds
 from rlsel.selectors.run import context_from_config, ppo_configs
 
 FLAGS = flags.FLAGS
@@ -44,11 +45,10 @@ def main(argv):
     settings = list(itertools.product(map(float, FLAGS.lrs), map(float, FLAGS.ent_coefs)))
     keys = jax.random.split(jax.random.key(0), FLAGS.num_seeds)
     ppo = make_ppo(ppo_config, ctx.env, ctx.env_params)
-    length = max_episode_length(ctx.env_params)
 
     def decode(params):
-        choose = greedy_policy_choice(ppo.network, params)
-        return rollout(ctx.env, ctx.env_params, jax.random.key(0), choose, length)[1]
+        policy = greedy_policy_choice(ppo.network, params)
+        return decode_episode(ctx.env, ctx.env_params, policy, jax.random.key(0))[1]
 
     decode_all = jax.jit(jax.vmap(decode))
     rows, start = [], time.perf_counter()

@@ -24,8 +24,8 @@ sys.path.insert(0, "tests/env")
 from test_selection import make_env
 from rlsel import parallel
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
-from rlsel.env.rollouts import max_episode_length, rollout
-from rlsel.selectors.ppo import greedy_policy_choice
+from rlsel.agents.networks import greedy_policy_choice
+from rlsel.selectors.decode import decode_episode
 
 env, params, _ = make_env()
 config = PPOConfig(num_envs=4, num_steps=8, total_timesteps=4 * 8 * 12, update_epochs=2, num_minibatches=2,
@@ -45,8 +45,7 @@ built = jax.jit(ppo.init, out_shardings=parallel.env_shardings(like, mesh, paral
     jax.random.key(0), hp)
 
 def greedy(runner):
-    choose = greedy_policy_choice(ppo.network, runner.params)
-    state, _, _ = rollout(env, params, jax.random.key(1), choose, max_episode_length(params))
+    state, _ = decode_episode(env, params, greedy_policy_choice(ppo.network, runner.params), jax.random.key(1))
     return np.flatnonzero(np.asarray(state.selected)).tolist()
 
 leaves = lambda tree: [np.asarray(x, np.float64) for x in jax.tree_util.tree_leaves(tree)]

@@ -49,6 +49,17 @@ def action_distribution(logits: jax.Array, obs: Any) -> distrax.Categorical:
     return distrax.Categorical(logits=masked_logits(logits, obs))
 
 
+def greedy_policy_choice(network: nn.Module, params: Any) -> Callable:
+    """The policy `(key, obs, state) -> action` taking the most probable valid action of `network` at `params`."""
+
+    def choose(key, obs, state):
+        del key, state
+        logits, _ = network.apply(params, jax.tree_util.tree_map(lambda x: x[None], obs))
+        return jnp.argmax(masked_logits(logits[0], obs))
+
+    return choose
+
+
 def _masked_mean(x: jax.Array, weights: jax.Array) -> jax.Array:
     """Mean of `x[..., C, H]` over clusters weighted by `weights[..., C]`; zeros when all weights are 0."""
     total = jnp.sum(x * weights[..., None], axis=-2)

@@ -6,16 +6,15 @@ import dataclasses
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
 from rlsel import checkpoint, parallel
-from rlsel.agents.networks import masked_logits
+from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
-from rlsel.env.rollouts import max_episode_length, rollout
-from rlsel.selectors.base import Selection, from_unit_mask
+from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
+from rlsel.selectors.decode import decode
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,17 +25,6 @@ class ChunkedRun:
     checkpoint_dir: str | None = None
     resume: bool = False
     progress: bool = True
-
-
-def greedy_policy_choice(network, params) -> Any:
-    """The most probable valid action under the trained policy."""
-
-    def choose(key, obs, state):
-        del key, state
-        logits, _ = network.apply(params, jax.tree_util.tree_map(lambda x: x[None], obs))
-        return jnp.argmax(masked_logits(logits[0], obs))
-
-    return choose
 
 
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
@@ -108,13 +96,10 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, config: PPOConfig, hparams
     ppo = make_ppo(config, ctx.env, ctx.env_params)
     train_key, decode_key = jax.random.split(key)
     runner, history = train_chunked(ppo, config, hparams, train_key, run, run_config)
-    length = max_episode_length(ctx.env_params)
     params = jax.tree_util.tree_map(np.asarray, runner.params)  # replicated: the same on every device
-    choose = greedy_policy_choice(ppo.network, params)
-    state, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(decode_key)
     curve = {
         "episode_return": history["episode_return"].tolist(),
         "proxy_score": history["info/score"].tolist(),
         "env_steps_per_update": config.batch_size,
     }
-    return from_unit_mask(ctx, state.selected, {"episode_return": float(ret), "curve": curve})
+    return decode(ctx, greedy_policy_choice(ppo.network, params), decode_key, {"curve": curve})

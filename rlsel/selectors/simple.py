@@ -5,9 +5,10 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from rlsel.env.rollouts import greedy_choice, max_episode_length, random_choice, rollout
-from rlsel.selectors.base import Selection, from_unit_mask
+from rlsel.env.rollouts import greedy_choice, random_choice
+from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
+from rlsel.selectors.decode import decode
 
 
 def select_random(ctx: SelectionContext, key: jax.Array) -> Selection:
@@ -18,17 +19,11 @@ def select_random(ctx: SelectionContext, key: jax.Array) -> Selection:
     return Selection(indices=indices, clusters=None)
 
 
-def _rollout_selection(ctx: SelectionContext, key: jax.Array, choose) -> Selection:
-    length = max_episode_length(ctx.env_params)
-    state, ret, _ = jax.jit(lambda k: rollout(ctx.env, ctx.env_params, k, choose, length))(key)
-    return from_unit_mask(ctx, state.selected, {"episode_return": float(ret)})
-
-
 def select_random_clusters(ctx: SelectionContext, key: jax.Array) -> Selection:
     """Uniform over clusters that still fit, until the budget is spent (the random policy of the MDP)."""
-    return _rollout_selection(ctx, key, random_choice)
+    return decode(ctx, random_choice, key)
 
 
 def select_greedy(ctx: SelectionContext, key: jax.Array) -> Selection:
     """At each step the cluster with the largest immediate proxy reward."""
-    return _rollout_selection(ctx, key, greedy_choice(ctx.env, ctx.env_params))
+    return decode(ctx, greedy_choice(ctx.env, ctx.env_params), key)
