@@ -5,9 +5,11 @@
 
 A cell is `METHOD[:FIELD=VALUE,...]`, overrides of experiments/configs/select.py. Each (cell, seed) runs
 `run_selection` into OUT_DIR/runs/CELL/seedS (reused when its selection.json exists) and is scored by
-`proxy_heldout_score` (the ridge proxy's accuracy on the model-choice half of validation) and `lr_choice`:
-logistic regression on the frozen embeddings of the subset, accuracy on the same model-choice half. The
-test split is never read. Writes a csv with one row per (cell, seed) and prints the per-cell means.
+`proxy_heldout_score` (the ridge proxy's accuracy on the model-choice half of validation), `lr_choice`:
+logistic regression on the frozen embeddings of the subset, accuracy on the same model-choice half, and
+`lr_pool`: the same model's accuracy on every train row outside the subset that no reward reads (many
+more than the choice half, so a steadier screen on clean labels, and a noisy-label one under label_noise).
+The test split is never read. Writes a csv with one row per (cell, seed) and prints the per-cell means.
 """
 
 import csv
@@ -60,12 +62,12 @@ def cell_config(cell: str, dataset: str, seed: int):
     return config
 
 
-def lr_accuracy(x, y, x_val, y_val) -> float:
-    """Frozen-feature logistic regression: the screening target (one class predicts itself)."""
+def lr_accuracies(x, y, evaluations) -> list[float]:
+    """Frozen-feature logistic regression fitted on (x, y), accuracy on each (x_eval, y_eval) pair."""
     if len(np.unique(y)) == 1:
-        return float(np.mean(y_val == y[0]))
+        return [float(np.mean(y_eval == y[0])) for _, y_eval in evaluations]
     model = LogisticRegression(max_iter=2000, C=1.0).fit(x, y)
-    return float(np.mean(model.predict(x_val) == y_val))
+    return [float(np.mean(model.predict(x_eval) == y_eval)) for x_eval, y_eval in evaluations]
 
 
 def main(argv):
@@ -82,12 +84,16 @@ def main(argv):
             ctx, _ = context_from_config(config)
             p, idx = ctx.prepared, np.asarray(record["indices"])
             choice = p.choice_rows
+            rest = np.setdiff1d(np.arange(len(p.train_y)), np.concatenate([idx, p.pool.reward_train_index]))
+            lr_choice, lr_pool = lr_accuracies(p.train_x[idx], p.train_y[idx], [
+                (p.val_x[choice], p.val_y[choice]), (p.train_x[rest], p.train_y[rest])])
             rows.append({
                 "cell": cell, "seed": seed, "num_selected": len(idx),
                 "clusters_touched": len(np.unique(p.pool.assignments[idx])),
                 "proxy_val_score": round(record["proxy_val_score"], 4),
                 "proxy_heldout_score": round(record["proxy_heldout_score"], 4),
-                "lr_choice": round(lr_accuracy(p.train_x[idx], p.train_y[idx], p.val_x[choice], p.val_y[choice]), 4),
+                "lr_choice": round(lr_choice, 4),
+                "lr_pool": round(lr_pool, 4),
                 "select_s": round(record["timings"]["select_s"], 2),
             })
             print(rows[-1], flush=True)
@@ -99,7 +105,7 @@ def main(argv):
     for cell in dict.fromkeys(r["cell"] for r in rows):
         part = [r for r in rows if r["cell"] == cell]
         mean = lambda k: np.mean([r[k] for r in part])
-        print(f"{cell:60s} lr_choice {mean('lr_choice'):.4f}  heldout {mean('proxy_heldout_score'):.4f}  "
+        print(f"{cell:60s} lr_choice {mean('lr_choice'):.4f}  lr_pool {mean('lr_pool'):.4f}  heldout {mean('proxy_heldout_score'):.4f}  "
               f"reward {mean('proxy_val_score'):.4f}  clusters {mean('clusters_touched'):.0f}  n {mean('num_selected'):.0f}")
 
 

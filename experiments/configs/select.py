@@ -20,7 +20,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(
-        embedder="minilm", num_clusters=200, stratified=True, per_cluster=32, val_size=512,
+        embedder="minilm", num_clusters=200, stratified=True, per_cluster=32, chunk_size=0, order="typical",
+        reward_train=0, val_size=512,
         split_seed=0, val_fraction=0.1, test_fraction=0.1,
     ))
     c.proxy = ml_collections.ConfigDict(dict(

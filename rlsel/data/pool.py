@@ -25,6 +25,7 @@ class ClusterPool:
     assignments: np.ndarray  # [N] int32 cluster of every train example
     val_index: np.ndarray  # [V] int32 indices into the validation split (rows the reward reads)
     units: Units  # what one action adds: a chunk of a cluster, or a whole cluster
+    reward_train_index: np.ndarray  # [R] int32 train rows the reward also reads (in no unit, never chosen)
 
     @property
     def num_clusters(self) -> int:
@@ -53,10 +54,12 @@ def build_pool(
     x: np.ndarray | None = None,
     chunk_size: int = 0,
     order: str = "typical",
+    reward_train: int = 0,
 ) -> ClusterPool:
     """Subsample `per_cluster` members of every cluster and `val_size` of the validation `reward_rows` (all
     rows when None), deterministically. With `chunk_size` b > 0 a cluster's first `per_cluster` members in
-    `order` (which needs the embeddings `x`) are its selectable chunks of b; else whole clusters are."""
+    `order` (which needs the embeddings `x`) are its selectable chunks of b; else whole clusters are.
+    `reward_train` random train rows are held out of every chunk for the reward to score on."""
     assignments = np.asarray(assignments, dtype=np.int32)
     labels = np.asarray(labels, dtype=np.int32)
     if assignments.shape != labels.shape:
@@ -80,7 +83,12 @@ def build_pool(
     val_index = np.sort(rng.permutation(rows)[: min(val_size, len(rows))]).astype(np.int32)
     if chunk_size and x is None:
         raise ValueError("chunked units order members by their embeddings: pass x")
-    units = build_units(x, assignments, num_clusters, chunk_size=chunk_size,
+    if reward_train and not chunk_size:
+        raise ValueError("reward_train rows are held out of chunks: use it with chunk_size > 0")
+    held = np.sort(np.random.default_rng([seed, 1]).permutation(len(labels))[:reward_train]).astype(np.int32)
+    unit_assignments = assignments.copy()
+    unit_assignments[held] = -1
+    units = build_units(x, unit_assignments, num_clusters, chunk_size=chunk_size,
                         max_chunks=max(-(-per_cluster // max(chunk_size, 1)), 1), order=order, seed=seed)
     return ClusterPool(
         member_index=member_index,
@@ -91,4 +99,5 @@ def build_pool(
         assignments=assignments,
         val_index=val_index,
         units=units,
+        reward_train_index=held,
     )

@@ -19,7 +19,7 @@ class ProxyData:
     w_sub: jax.Array  # [U, m] float32 example weights, 0 on padding
     gram: jax.Array  # [U, d+1, d+1] sum over ALL rows of the unit of w * [x,1][x,1]^T
     moment: jax.Array  # [U, d+1, K] sum over ALL rows of the unit of w * [x,1] onehot(y)^T
-    x_val: jax.Array  # [V, d]
+    x_val: jax.Array  # [V, d] reward rows: validation rows the reward may read, then held-out train rows
     y_val: jax.Array  # [V] int32
 
     @property
@@ -93,7 +93,7 @@ def make_proxy_data(
         w_sub=(sub_mask * weights[sub_index]).astype(np.float32),
         gram=gram,
         moment=moment,
-        x_val=projection(np.asarray(val_x))[pool.val_index],
-        y_val=np.asarray(val_y, np.int32)[pool.val_index],
+        x_val=np.concatenate([projection(np.asarray(val_x)[pool.val_index]), z[pool.reward_train_index]]),
+        y_val=np.concatenate([np.asarray(val_y, np.int32)[pool.val_index], train_y[pool.reward_train_index]]),
     )
     return jax.tree_util.tree_map(np.asarray, data), projection
