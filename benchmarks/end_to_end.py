@@ -24,7 +24,7 @@ from absl import app, flags
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rlsel.report.outputs import versions, write_json  # noqa: E402
+from rlsel.outputs import versions, write_json  # noqa: E402
 
 _OUT = flags.DEFINE_string("out", None, "Write the JSON report here.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/end_to_end", "Runs and the fresh cache go here; a folder this "

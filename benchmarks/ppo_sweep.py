@@ -18,7 +18,7 @@ from absl import app, flags
 from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.report.outputs import write_json
+from rlsel.outputs import write_json
 from rlsel.selectors.decode import decode_episode
 from rlsel.selectors.ppo import train_seeds
 from rlsel.selectors.run import context_from_config, ppo_configs

@@ -25,9 +25,9 @@ from rlsel.data.prepare import PrepareConfig, prepare
 from rlsel.data.sources import DatasetSpec
 from rlsel.env.rollouts import random_choice
 from rlsel.env.selection import SelectionEnvConfig
+from rlsel.outputs import versions, write_json
 from rlsel.proxy import ProxyConfig
 from rlsel.report.fidelity import full_subset_scores, random_episodes, spearman, strong_scores
-from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
 _OUT = flags.DEFINE_string("out", None, "Write the JSON report here (the tables are printed either way).")

@@ -49,10 +49,10 @@ from rlsel.data.prepare import PrepareConfig, Prepared, prepare
 from rlsel.data.sources import DatasetSpec
 from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
+from rlsel.outputs import versions, write_json
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy import metrics
 from rlsel.proxy.ridge import RidgeCarry, RidgeProxy, broadcast_unbatched, cholesky_solve
-from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext, make_context
 
 _OUT = flags.DEFINE_string("out", None, "Write the JSON report here (a summary is printed either way).")

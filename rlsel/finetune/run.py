@@ -20,7 +20,7 @@ from rlsel.finetune.backbones import load_classifier, model_family
 from rlsel.finetune.config import FinetuneConfig, ModelOptions
 from rlsel.finetune.source import load_source, resolve_source
 from rlsel.finetune.trainer import evaluate, finetune
-from rlsel.report.outputs import versions, write_json
+from rlsel.outputs import versions, write_json
 
 
 def finetune_config(config: ml_collections.ConfigDict, family: str) -> FinetuneConfig:

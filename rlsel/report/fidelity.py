@@ -20,9 +20,9 @@ from sklearn.linear_model import LogisticRegression
 from rlsel.data.prepare import Prepared
 from rlsel.env.rollouts import max_episode_length, random_choice, rollout
 from rlsel.finetune.run import run_finetune
+from rlsel.outputs import versions, write_json
 from rlsel.proxy import RidgeProxy
 from rlsel.proxy.data import class_weights
-from rlsel.report.outputs import versions, write_json
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.run import context_from_config
 

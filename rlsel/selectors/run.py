@@ -19,9 +19,9 @@ from rlsel.agents.ppo import PPOConfig, PPOHparams
 from rlsel.data.prepare import PrepareConfig, prepare
 from rlsel.data.sources import spec_from_config
 from rlsel.env.selection import SelectionEnvConfig
+from rlsel.outputs import versions, write_json, write_subset
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
-from rlsel.report.outputs import versions, write_json, write_subset
 from rlsel.selectors.context import SelectionContext, make_context
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
 from rlsel.selectors.dqn import select_dqn
