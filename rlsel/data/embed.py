@@ -1,7 +1,8 @@
 """Sentence embedders (MiniLM in Flax, mean GloVe, hashed n-grams) behind one interface, plus an on-disk cache.
 
 Every embedder maps texts to L2-normalised float32 rows `[N, dim]` (texts with no usable token give zero
-rows). `embed_with_cache` stores vectors per embedder name and text sha1, so repeated runs skip the encoder.
+rows). `embed_with_cache` stores vectors per embedder name and text sha1, so repeated runs skip the encoder;
+each cached shard carries its shape and content hash, and a damaged one is reported and embedded again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
+from rlsel.data.integrity import digest, report_damaged
 from rlsel.io import write_bytes
 from rlsel.models.bert import BertEncoder, mean_pool
 from rlsel.models.hf_bert import default_model_dir, load_hf_bert
@@ -187,29 +189,68 @@ def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _read_index(index_path: Path, dim: int) -> dict | None:
+    """A shard's index (keys, shape, content hash), or None after reporting it damaged and removing the shard."""
+    try:
+        index = json.loads(index_path.read_text())
+        keys, shape, sha = index["keys"], index["shape"], index["sha256"]
+        if not all(isinstance(key, str) for key in keys):
+            raise TypeError("keys are not all strings")
+        expected = [len(keys), dim]
+    except KeyError as err:
+        return _drop(index_path, f"index has no {err.args[0]!r}: an older format or damaged")
+    except (OSError, ValueError, TypeError) as err:
+        return _drop(index_path, f"unreadable index: {err}")
+    if shape != expected:
+        return _drop(index_path, f"index says shape {shape}, expected {expected}")
+    return {"keys": keys, "shape": tuple(shape), "sha256": sha}
+
+
+def _read_vectors(index_path: Path, index: dict) -> np.ndarray | None:
+    """The shard's vectors when their shape and content hash match its index and all are finite, else None."""
+    try:
+        vectors = np.load(index_path.with_suffix(".npy"))
+    except (OSError, ValueError, EOFError) as err:
+        return _drop(index_path, f"vectors unreadable: {(str(err).splitlines() or [type(err).__name__])[0]}")
+    if vectors.shape != index["shape"] or vectors.dtype != np.float32:
+        return _drop(index_path, f"vectors are {vectors.dtype} {vectors.shape}, index says float32 {index['shape']}")
+    if digest(vectors) != index["sha256"]:
+        return _drop(index_path, "vectors do not match the index's content hash")
+    if not np.isfinite(vectors).all():
+        return _drop(index_path, "vectors hold NaN or infinite values")
+    return vectors
+
+
+def _drop(index_path: Path, reason: str) -> None:
+    """Report a damaged shard and remove its files, so its texts are embedded again and stored anew."""
+    report_damaged("embedding cache shard", index_path.with_suffix(""), reason)
+    index_path.unlink(missing_ok=True)
+    index_path.with_suffix(".npy").unlink(missing_ok=True)
+
+
 def _read_cached(folder: Path, wanted: set[str], dim: int) -> dict[str, np.ndarray]:
-    """Vectors for the wanted keys found in the folder's shards (a shard counts once its index is written)."""
+    """Vectors for the wanted keys found in the folder's intact shards (a shard counts once its index is written)."""
     found = {}
     for index_path in sorted(folder.glob("*.json")):
-        index = json.loads(index_path.read_text())
-        if index["dim"] != dim:
-            raise ValueError(f"cache shard {index_path} has dim {index['dim']}, embedder has {dim}; "
-                             f"delete {folder} to rebuild the cache.")
-        hits = [(row, key) for row, key in enumerate(index["keys"]) if key in wanted and key not in found]
-        if hits:
-            vectors = np.load(index_path.with_suffix(".npy"), mmap_mode="r")
-            found.update((key, np.array(vectors[row])) for row, key in hits)
+        index = _read_index(index_path, dim)
+        hits = [] if index is None else [(row, key) for row, key in enumerate(index["keys"])
+                                         if key in wanted and key not in found]
+        vectors = _read_vectors(index_path, index) if hits else None
+        if vectors is not None:
+            found.update((key, vectors[row]) for row, key in hits)
     return found
 
 
 def _write_shard(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
-    """Store one shard: the vectors (`.npy`) first, then its index (`.json`) that makes it visible."""
+    """Store one shard: the vectors (`.npy`) first, then its index (`.json`: keys, shape, content hash) that
+    makes it visible."""
     folder.mkdir(parents=True, exist_ok=True)
     shard = folder / _sha1("".join(keys))[:16]
+    vectors = np.ascontiguousarray(vectors, np.float32)
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(vectors, np.float32))
+    np.save(buffer, vectors)
     write_bytes(shard.with_suffix(".npy"), buffer.getvalue())
-    index = {"dim": int(vectors.shape[1]), "keys": keys}
+    index = {"shape": list(vectors.shape), "sha256": digest(vectors), "keys": keys}
     write_bytes(shard.with_suffix(".json"), json.dumps(index).encode("utf-8"))
 
 

@@ -102,20 +102,50 @@ def test_cache_skips_known_texts_and_embeds_only_new_ones(tmp_path):
     assert len(files) == 4 and all(f.endswith((".npy", ".json")) for f in files)  # 2 shards, no temp files
 
 
-def test_cache_ignores_unindexed_shards_and_rejects_dim_mismatch(tmp_path):
+def test_cache_ignores_unindexed_shards(tmp_path):
     embed_with_cache(HashEmbedder(32), TEXTS, tmp_path)
-    folder = tmp_path / "hash-32"
-    (index,) = folder.glob("*.json")
+    (index,) = (tmp_path / "hash-32").glob("*.json")
     index.unlink()  # a shard whose index never landed (crash mid-write) is invisible
     counter = CountingEmbedder()
     embed_with_cache(counter, TEXTS, tmp_path)
     assert sorted(counter.seen) == sorted(TEXTS)
 
-    shutil.copytree(folder, tmp_path / "other" / "hash-32")
-    other = HashEmbedder(32)
-    other.dim = 16
-    with pytest.raises(ValueError, match="dim"):
-        embed_with_cache(other, TEXTS, tmp_path / "other")
+
+def _save_npy(path, array):
+    with open(path, "wb") as f:
+        np.save(f, array)
+
+
+DAMAGE = {  # what happens to the one shard's files -> words the warning uses
+    "truncated vectors": (lambda npy, index: npy.write_bytes(npy.read_bytes()[:200]), "vectors unreadable"),
+    "zero-byte vectors": (lambda npy, index: npy.write_bytes(b""), "vectors unreadable"),
+    "missing vectors": (lambda npy, index: npy.unlink(), "vectors unreadable"),
+    "NaN vectors": (lambda npy, index: _save_npy(npy, np.full((len(TEXTS), 32), np.nan, np.float32)), "hash"),
+    "other valid vectors": (lambda npy, index: _save_npy(npy, HashEmbedder(32).embed(TEXTS[::-1])), "hash"),
+    "wrong shape": (lambda npy, index: _save_npy(npy, np.zeros((2, 32), np.float32)), "index says float32"),
+    "corrupt index": (lambda npy, index: index.write_text('{"keys": ["ab'), "unreadable index"),
+    "index of another dim": (lambda npy, index: index.write_text(index.read_text().replace(", 32]", ", 16]")),
+                             "expected"),
+    "index without a hash": (lambda npy, index: index.write_text('{"dim": 32, "keys": []}'), "older format"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_cache_shard_is_reported_once_and_rebuilt(tmp_path, caplog, damage):
+    embed_with_cache(HashEmbedder(32), TEXTS, tmp_path)
+    (index,) = (tmp_path / "hash-32").glob("*.json")
+    spoil, words = DAMAGE[damage]
+    spoil(index.with_suffix(".npy"), index)
+    counter = CountingEmbedder()
+    out = embed_with_cache(counter, TEXTS, tmp_path)
+    np.testing.assert_array_equal(out, HashEmbedder(32).embed(TEXTS))
+    assert sorted(counter.seen) == sorted(set(TEXTS))
+    (warning,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert "embedding cache shard" in warning and words in warning and "rebuilding" in warning
+    caplog.clear()
+    counter.seen.clear()
+    np.testing.assert_array_equal(embed_with_cache(counter, TEXTS, tmp_path), out)  # the rebuilt shard is used
+    assert counter.seen == [] and not caplog.records
 
 
 @pytest.fixture(scope="module")
