@@ -17,7 +17,7 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from rlsel.cli import quiet_library_logs, run_or_exit
+from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
 from rlsel.report import compare
 from rlsel.io import write_text
 from rlsel.report.runs import run_dir, select_and_finetune
@@ -38,7 +38,7 @@ def main(argv):
     unknown = [m for m in FLAGS.methods if m not in METHODS + ("full",)]
     if unknown:
         print(f"error: unknown methods {unknown}; choose from {METHODS + ('full',)}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(2)
     root = pathlib.Path(FLAGS.workdir)
     rows = []
     for method in FLAGS.methods:
@@ -57,4 +57,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -8,7 +8,7 @@ import pathlib
 
 from absl import app, flags
 
-from rlsel.cli import load_config_file, quiet_library_logs, run_or_exit
+from rlsel.cli import load_config_file, parse_flags, quiet_library_logs, run_or_exit
 from rlsel.data.prepare import prepare
 from rlsel.report import compare
 from rlsel.report.clusters import cluster_summary
@@ -44,4 +44,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

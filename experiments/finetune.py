@@ -7,7 +7,7 @@
 from absl import app, flags
 from ml_collections import config_flags
 
-from rlsel.cli import quiet_library_logs, run_or_exit
+from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
 from rlsel.finetune.run import run_finetune
 
 FLAGS = flags.FLAGS
@@ -26,4 +26,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

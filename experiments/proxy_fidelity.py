@@ -14,7 +14,7 @@ Writes DIR/fidelity.json with the Spearman correlations.
 from absl import app, flags
 from ml_collections import config_flags
 
-from rlsel.cli import quiet_library_logs, run_or_exit
+from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
 from rlsel.report.fidelity import run_fidelity
 
 FLAGS = flags.FLAGS
@@ -34,4 +34,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

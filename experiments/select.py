@@ -23,7 +23,7 @@ else:
     from ml_collections import config_flags
 
     from rlsel import parallel
-    from rlsel.cli import quiet_library_logs, run_or_exit
+    from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
     from rlsel.selectors.run import run_selection
 
     FLAGS = flags.FLAGS
@@ -57,4 +57,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -1,16 +1,18 @@
 """Orbax checkpoints of a run at chunk boundaries: the runner-state pytree plus a JSON config dict.
 
 Each step lives in `workdir/<step>/` with two items, `state` (arrays, PRNG keys included) and `config`.
-Orbax writes to a temporary folder and renames it, so a crash never leaves a half-written step.
+Orbax writes to a temporary folder and renames it, so a crash never leaves a half-written step; a step
+damaged later (disk errors, edits) is skipped on restore in favour of the newest readable one.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import orbax.checkpoint as ocp
+from absl import logging
 
 
 def _manager(workdir: str, create: bool) -> ocp.CheckpointManager:
@@ -38,20 +40,55 @@ def save_checkpoint(workdir: str, step: int, state: Any, config: dict) -> None:
         manager.save(step, args=args)
 
 
-def restore_checkpoint(workdir: str, like: Any, step: int | None = None) -> tuple[Any, dict, int]:
+def discard_after(workdir: str, step: int) -> None:
+    """Delete the steps saved after `step` (damaged ones a resume skipped), so the run can save them anew."""
+    with _manager(workdir, create=False) as manager:
+        for later in [s for s in manager.all_steps() if s > step]:
+            manager.delete(later)
+
+
+def restore_checkpoint(workdir: str, like: Any, step: int | None = None,
+                       accept: Callable[[dict], None] | None = None) -> tuple[Any, dict, int]:
     """Restore `(state, config, step)`; `like` gives the pytree structure (arrays or shape structs) and, where
     its leaves have one, the placement to restore onto (a run saved over several devices resumes on one).
 
-    Without `step`, the latest one is restored.
+    Without `step`, the newest readable step: a damaged one (a disk error, a file cut short or removed) is
+    skipped with a warning, so the run resumes from the one before. `accept(config)` may refuse a step's
+    saved config (raise) before any array is read.
     """
-    step = latest_step(workdir) if step is None else step
-    if step is None:
-        raise ValueError(f"No checkpoint in {workdir!r}; run with a fresh start or point at a saved workdir.")
     abstract = jax.tree_util.tree_map(
         lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=getattr(x, "sharding", None)), like)
-    args = ocp.args.Composite(state=ocp.args.StandardRestore(abstract), config=ocp.args.JsonRestore())
-    with _manager(workdir, create=False) as manager:
-        if step not in manager.all_steps():
-            raise ValueError(f"Step {step} is not in {workdir}; saved steps: {sorted(manager.all_steps())}.")
-        restored = manager.restore(step, args=args)
-    return restored.state, restored.config, step
+    steps = []
+    if os.path.isdir(workdir):
+        with _manager(workdir, create=False) as manager:
+            steps = sorted(manager.all_steps(), reverse=True)
+    if not steps:
+        raise ValueError(f"No checkpoint in {workdir!r}; run with a fresh start or point at a saved workdir.")
+    if step is not None and step not in steps:
+        raise ValueError(f"Step {step} is not in {workdir}; saved steps: {sorted(steps)}.")
+    damaged = []
+    for candidate in steps if step is None else [step]:
+        config = _read(workdir, candidate, damaged, config=ocp.args.JsonRestore())
+        if config is None:
+            continue
+        if accept is not None:
+            accept(config.config)
+        state = _read(workdir, candidate, damaged, state=ocp.args.StandardRestore(abstract))
+        if state is not None:
+            if damaged:
+                logging.warning("falling back to checkpoint step %d in %s, the newest readable one", candidate, workdir)
+            return state.state, config.config, candidate
+    raise ValueError(f"no readable checkpoint in {workdir} (damaged steps: {', '.join(map(str, damaged))}; see the "
+                     f"warnings above); start the run over (select.py: without --resume)")
+
+
+def _read(workdir: str, step: int, damaged: list[int], **items) -> Any:
+    """The named items of `step`, or None (with a warning, and `step` added to `damaged`) when unreadable."""
+    try:
+        with _manager(workdir, create=False) as manager:
+            return manager.restore(step, args=ocp.args.Composite(**items))
+    except Exception as err:  # orbax and tensorstore raise many types (ValueError, KeyError, OSError, ...)
+        damaged.append(step)
+        logging.warning("checkpoint step %d in %s cannot be read (%s: %s); skipping it", step, workdir,
+                        type(err).__name__, (str(err).splitlines() or [""])[0][:120])
+        return None

@@ -1,9 +1,19 @@
-"""Shared behaviour of the experiment scripts: quiet library logs, and bad input as one clear line."""
+"""Shared behaviour of the experiment scripts: quiet library logs, and bad input as one clear line.
+
+Every failure the scripts foresee prints one `error: ...` line on stderr (no traceback) and exits with:
+  2  usage error: what the user gave is wrong, so nothing ran or no output was written: a flag or config
+     value, the dataset or selection file, a --workdir or cache folder that is not a writable folder or
+     holds a folder rlsel did not make, a --resume that would not continue the saved run, or no readable
+     checkpoint to resume from (`ValueError`, of which `DataError` is one; flag parsing via `parse_flags`).
+  1  runtime failure: the input was fine but the file system failed while the run worked, e.g. a full disk
+     or files removed underneath it (`OSError`); any output already published stays whole.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, NoReturn, TypeVar
 
 from absl import flags, logging
 
@@ -23,12 +33,32 @@ def quiet_library_logs() -> None:
 
 
 def run_or_exit(job: Callable[[], T]) -> T:
-    """Run `job`; a ValueError (bad data, config or file) prints `error: ...` and exits 1, no traceback."""
+    """Run `job`; bad input (ValueError) exits 2 and a file-system failure (OSError) exits 1, each as one
+    `error: ...` line (see the module docstring)."""
     try:
         return job()
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(1)
+        _exit(str(err), 2)
+    except OSError as err:
+        _exit(f"file system failure while running: {err.strerror or err}"
+              f"{f': {err.filename}' if err.filename else ''}", 1)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing for `app.run(main, flags_parser=parse_flags)`, a bad flag being a usage error (2)."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as err:
+        _exit(f"{' '.join(str(err).split())} (--helpfull lists the flags)", 2)
+    except (AttributeError, KeyError) as err:  # ml_collections: a --config.FIELD override names no field
+        field, hint = re.search(r"'(\w+)", str(err)), re.search(r'Did you mean "(\w+)"', str(err))
+        _exit(f"no config field {field[1] if field else str(err)!r} to override"
+              f"{f' (did you mean {hint[1]!r}?)' if hint else ''}; the config file lists the fields", 2)
+
+
+def _exit(message: str, status: int) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
 
 
 def load_config_file(path) -> "ml_collections.ConfigDict":

@@ -1,19 +1,17 @@
-"""Write a run's output files atomically: each goes to a temporary name and is renamed at the end."""
+"""Write a run's output files: each JSON atomically, a selection's files staged and moved into place together."""
 
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import platform
 import re
-import shutil
-import tempfile
 from typing import Any
 
 import datasets
 
 from rlsel.io import write_text
+from rlsel.workdir import commit, fresh_folder, staging
 
 
 def versions() -> dict[str, str]:
@@ -41,17 +39,15 @@ def _jsonable(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def write_subset(workdir: pathlib.Path, subset: datasets.Dataset) -> None:
-    """`subset.jsonl` (text and label name) and `subset/` (save_to_disk), each renamed into place."""
-    workdir.mkdir(parents=True, exist_ok=True)
+def write_selection(workdir: pathlib.Path, subset: datasets.Dataset, record: dict[str, Any]) -> None:
+    """`subset.jsonl` (text and label name), `subset/` (save_to_disk) and `selection.json`, staged in the
+    workdir and moved into place as one unit, `selection.json` last (see `rlsel.workdir.commit`)."""
+    staged = staging(workdir)
     names = subset.features["label"].names
     lines = (json.dumps({"text": text, "label": names[label]}) + "\n"
              for text, label in zip(subset["text"], subset["label"]))
-    write_text(workdir / "subset.jsonl", "".join(lines))
-    tmp_dir = pathlib.Path(tempfile.mkdtemp(dir=workdir, prefix=".subset."))
-    subset.save_to_disk(str(tmp_dir / "data"))
-    target = workdir / "subset"
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp_dir / "data", target)
-    tmp_dir.rmdir()
+    write_text(staged / "subset.jsonl", "".join(lines))
+    fresh_folder(staged / "subset")
+    subset.save_to_disk(str(staged / "subset"))
+    write_json(staged / "selection.json", record)
+    commit(staged, ["subset.jsonl", "subset", "selection.json"])

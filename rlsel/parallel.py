@@ -49,6 +49,12 @@ def env_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
     return Mesh(np.asarray(devices), (ENV_AXIS,))
 
 
+def env_split(num_envs: int, num_devices: int | None = None) -> int:
+    """How many devices the env batch splits over: the most of `num_devices` (all by default) dividing `num_envs`."""
+    num_devices = jax.device_count() if num_devices is None else num_devices
+    return max(k for k in range(1, num_devices + 1) if num_envs % k == 0)
+
+
 def fitting_env_mesh(num_envs: int, devices: Sequence[jax.Device] | None = None) -> Mesh | None:
     """An `envs` mesh over the most of `devices` (all by default) that split `num_envs` evenly, or None when
     that is a single device; warns when devices are left idle. Over several processes every device must
@@ -57,7 +63,7 @@ def fitting_env_mesh(num_envs: int, devices: Sequence[jax.Device] | None = None)
     if jax.process_count() > 1 and num_envs % len(devices):
         raise ValueError(f"{num_envs} envs do not split evenly over the {len(devices)} devices of "
                          f"{jax.process_count()} processes; use a num_envs that is a multiple of {len(devices)}")
-    size = max(k for k in range(1, len(devices) + 1) if num_envs % k == 0)
+    size = env_split(num_envs, len(devices))
     if size < len(devices):
         logging.warning("%d envs do not split evenly over %d devices; using %d of them (pick a multiple of %d)",
                         num_envs, len(devices), size, len(devices))

@@ -1,12 +1,14 @@
 """Orbax checkpoints: arrays, dtypes, PRNG keys and config come back exactly as saved."""
 
+import pathlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import struct
 
-from rlsel.checkpoint import latest_step, restore_checkpoint, save_checkpoint
+from rlsel.checkpoint import discard_after, latest_step, restore_checkpoint, save_checkpoint
 
 
 @struct.dataclass
@@ -69,3 +71,50 @@ def test_bad_input_is_a_clear_error(tmp_path):
         restore_checkpoint(workdir, like=_state(0), step=2)
     with pytest.raises(ValueError, match=">= 0"):
         save_checkpoint(workdir, -1, _state(1), {})
+
+
+def _damage_state(workdir: str, step: int) -> None:
+    """Cut every array data file of `step` short, as a disk error would."""
+    for path in (pathlib.Path(workdir) / str(step) / "state").rglob("d/*"):
+        path.write_bytes(path.read_bytes()[:10])
+
+
+def test_damaged_latest_step_falls_back_to_the_previous_good_one(tmp_path, caplog):
+    workdir = str(tmp_path / "ckpt")
+    save_checkpoint(workdir, 3, _state(1), {"step": 3})
+    save_checkpoint(workdir, 7, _state(2), {"step": 7})
+    _damage_state(workdir, 7)
+    state, config, step = restore_checkpoint(workdir, like=_state(0))
+    assert step == 3 and config == {"step": 3}
+    _assert_same(state, _state(1))
+    assert "step 7" in caplog.text and "falling back to checkpoint step 3" in caplog.text
+
+
+def test_no_readable_step_is_one_clear_error(tmp_path):
+    workdir = str(tmp_path / "ckpt")
+    save_checkpoint(workdir, 3, _state(1), {})
+    save_checkpoint(workdir, 7, _state(2), {})
+    _damage_state(workdir, 7)
+    (pathlib.Path(workdir) / "3" / "config" / "metadata").write_text("{not json")
+    with pytest.raises(ValueError, match=r"no readable checkpoint .*damaged steps: 7, 3; .*start the run over"):
+        restore_checkpoint(workdir, like=_state(0))
+
+
+def test_accept_refuses_before_the_arrays_are_read(tmp_path):
+    workdir = str(tmp_path / "ckpt")
+    save_checkpoint(workdir, 3, _state(1), {"seed": 0})
+
+    def accept(config):
+        raise ValueError(f"refused {config}")
+
+    with pytest.raises(ValueError, match="refused {'seed': 0}"):
+        restore_checkpoint(workdir, like={"wrong": jnp.zeros(2)}, accept=accept)
+
+
+def test_discard_after_removes_later_steps_so_they_can_be_saved_again(tmp_path):
+    workdir = str(tmp_path / "ckpt")
+    for step in (3, 7, 9):
+        save_checkpoint(workdir, step, _state(step), {})
+    discard_after(workdir, 3)
+    assert latest_step(workdir) == 3
+    save_checkpoint(workdir, 7, _state(1), {})

@@ -1,4 +1,4 @@
-"""The one exception type for bad data input, so scripts can turn it into a clear message and exit 1."""
+"""The one exception type for bad data input, so scripts can turn it into a clear message and exit 2."""
 
 
 class DataError(ValueError):

@@ -1,7 +1,8 @@
 """Prepare stage: load a dataset, embed train and validation texts, cluster, and build the cluster pool.
 
 Embeddings are cached by text content (see `embed_with_cache`), clusterings by dataset fingerprint and
-clustering settings, so a second run over the same data does no encoder or K-Means work.
+clustering settings, so a second run over the same data does no encoder or K-Means work. The cache folder
+is checked for writability before loading; a damaged cached clustering is reported and computed again.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import numpy as np
 
 from rlsel.data.embed import embed_with_cache, get_embedder
 from rlsel.data.holdout import validation_halves
+from rlsel.data.integrity import digest, report_damaged
 from rlsel.data.kmeans import kmeans, stratified_kmeans
 from rlsel.data.pool import ClusterPool, build_pool
 from rlsel.data.sources import DatasetSpec
 from rlsel.data.splits import fingerprint
 from rlsel.io import atomic_write
+from rlsel.workdir import check_writable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,9 +75,9 @@ def _cluster(config: PrepareConfig, x: np.ndarray, y: np.ndarray, num_classes: i
     """(assignments, centroids), read from the cache when this exact clustering was made before."""
     settings = json.dumps([fp, config.embedder, config.num_clusters, config.stratified, config.seed])
     path = cache / "clusters" / f"{hashlib.sha1(settings.encode()).hexdigest()[:16]}.npz"
-    if path.exists():
-        with np.load(path) as f:
-            return f["assignments"], f["centroids"]
+    cached = _read_clusters(path, x.shape) if path.exists() else None
+    if cached is not None:
+        return cached
     key = jax.random.key(config.seed)
     if config.stratified:
         result = stratified_kmeans(key, x, y, config.num_clusters, num_classes=num_classes)
@@ -84,15 +87,37 @@ def _cluster(config: PrepareConfig, x: np.ndarray, y: np.ndarray, num_classes: i
 
     def save(tmp: str) -> None:
         with open(tmp, "wb") as f:
-            np.savez(f, assignments=assignments, centroids=centroids)
+            np.savez(f, assignments=assignments, centroids=centroids, sha256=digest(assignments, centroids))
 
     atomic_write(path, save)
+    return assignments, centroids
+
+
+def _read_clusters(path: pathlib.Path, x_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A cached clustering of `x_shape` embeddings when it is whole (shapes fit, content hash matches), else
+    None after reporting it damaged."""
+    try:
+        with np.load(path) as f:
+            assignments, centroids, sha = f["assignments"], f["centroids"], str(f["sha256"])
+    except KeyError as err:
+        return report_damaged("cluster cache entry", path, f"no {err}: an older format or damaged")
+    except Exception as err:  # a cut-short or overwritten .npz raises zipfile, OS, EOF or value errors
+        return report_damaged("cluster cache entry", path, f"unreadable: {type(err).__name__}: "
+                              f"{(str(err).splitlines() or [''])[0]}")
+    if assignments.shape != x_shape[:1] or centroids.ndim != 2 or centroids.shape[1] != x_shape[1]:
+        return report_damaged("cluster cache entry", path, f"shapes {assignments.shape} and {centroids.shape} do not "
+                              f"fit {x_shape[0]} embeddings of dim {x_shape[1]}")
+    if digest(assignments, centroids) != sha:
+        return report_damaged("cluster cache entry", path, "contents do not match its content hash")
     return assignments, centroids
 
 
 def prepare(config: PrepareConfig) -> Prepared:
     """Load, embed, cluster and pool `config.data`; see the module docstring for caching."""
     timings = {}
+    cache = pathlib.Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+    check_writable(cache, "--config.cache_dir" if config.cache_dir else "the cache folder ($RLSEL_CACHE or "
+                   "~/.cache/rlsel; choose one with --config.cache_dir)")
     start = time.perf_counter()
     splits = config.data.load()
     fp = fingerprint(splits)
@@ -100,7 +125,6 @@ def prepare(config: PrepareConfig) -> Prepared:
     timings["load_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    cache = pathlib.Path(config.cache_dir) if config.cache_dir else default_cache_dir()
     embedder = get_embedder(config.embedder)
     train_x = embed_with_cache(embedder, splits["train"]["text"], cache / "embeddings")
     val_x = embed_with_cache(embedder, splits["validation"]["text"], cache / "embeddings")

@@ -1,14 +1,14 @@
 """The finetune job: resolve the data and model, train, test once, checkpoint, and write finetune.json.
 
 `run_finetune(config, workdir)` is what experiments/finetune.py calls. Bad input (unknown model, missing
-or mismatched selection, bad dataset) raises ValueError before anything is written.
+or mismatched selection, bad dataset, an unusable workdir) raises ValueError before anything is written;
+`checkpoint/` and `finetune.json` are staged and moved into place together, `finetune.json` last.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import pathlib
-import shutil
 import time
 
 import jax
@@ -21,6 +21,7 @@ from rlsel.finetune.config import FinetuneConfig, ModelOptions
 from rlsel.finetune.source import load_source, resolve_source
 from rlsel.finetune.trainer import evaluate, finetune
 from rlsel.outputs import versions, write_json
+from rlsel.workdir import check_workdir, commit, fresh_folder, staging
 
 
 def finetune_config(config: ml_collections.ConfigDict, family: str) -> FinetuneConfig:
@@ -41,6 +42,7 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     """Finetune `config.model` on the chosen train examples and write `workdir/finetune.json`."""
     start = time.perf_counter()
     workdir = pathlib.Path(workdir)
+    check_workdir(workdir, ("checkpoint",))
     family = model_family(config.model)
     train_config, options = finetune_config(config, family), model_options(config)
     source = resolve_source(config)
@@ -61,10 +63,9 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     timings["test_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    checkpoint_dir = workdir / "checkpoint"
-    if checkpoint_dir.exists():
-        shutil.rmtree(checkpoint_dir)
-    save_checkpoint(str(checkpoint_dir), result.best_step, result.trainable, config.to_dict())
+    checkpoint_dir, staged = workdir / "checkpoint", staging(workdir)
+    fresh_folder(staged / "checkpoint")
+    save_checkpoint(str(staged / "checkpoint"), result.best_step, result.trainable, config.to_dict())
     timings["checkpoint_s"] = time.perf_counter() - tick
 
     record = {
@@ -94,5 +95,6 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
         "config": config.to_dict(),
         "versions": versions(),
     }
-    write_json(workdir / "finetune.json", record)
+    write_json(staged / "finetune.json", record)
+    commit(staged, ["checkpoint", "finetune.json"])
     return record

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from rlsel import checkpoint, parallel
 from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.resume import check_resumable
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode
@@ -30,8 +31,8 @@ class ChunkedRun:
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
                   run_config: dict) -> tuple[Any, dict[str, np.ndarray]]:
     """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed.
-    With several devices the env batch is split over them (`rlsel.parallel`), also when resuming a run saved
-    on another device count."""
+    With several devices the env batch is split over them (`rlsel.parallel`); a resume must match the saved
+    run's config, data and split (`rlsel.resume`)."""
     mesh = parallel.fitting_env_mesh(config.num_envs)
     shardings = None if mesh is None else parallel.env_shardings(jax.eval_shape(ppo.init, key, hparams), mesh,
                                                                   parallel.PPO_ENV_FIELDS)
@@ -40,7 +41,9 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
     history: dict[str, list] = {}
     if run.resume and run.checkpoint_dir and checkpoint.latest_step(run.checkpoint_dir) is not None:
         like = (runner, _history_like(ppo, runner, hparams, config.num_updates))
-        (runner, saved), _, _ = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like)
+        accept = lambda saved_config: check_resumable(saved_config, run_config, run.checkpoint_dir)
+        (runner, saved), _, step = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like, accept=accept)
+        checkpoint.discard_after(run.checkpoint_dir, step)
         history = {k: np.asarray(v)[: int(runner.update_step)].tolist() for k, v in saved.items()}
     done = int(runner.update_step)
     bar = tqdm(total=config.num_updates, initial=done, disable=not run.progress, desc="ppo", unit="upd")

@@ -7,7 +7,6 @@ turned into typed, frozen dataclasses here; nothing jitted ever sees it.
 from __future__ import annotations
 
 import pathlib
-import shutil
 import time
 
 import jax
@@ -19,9 +18,10 @@ from rlsel.agents.ppo import PPOConfig, PPOHparams
 from rlsel.data.prepare import PrepareConfig, prepare
 from rlsel.data.sources import spec_from_config
 from rlsel.env.selection import SelectionEnvConfig
-from rlsel.outputs import versions, write_json, write_subset
+from rlsel.outputs import versions, write_selection
 from rlsel.proxy import ProxyConfig
 from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
+from rlsel.resume import run_identity
 from rlsel.selectors.context import SelectionContext, make_context
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
 from rlsel.selectors.dqn import select_dqn
@@ -29,6 +29,7 @@ from rlsel.selectors.heuristics import (select_balanced_random, select_loss_band
                                         select_typiclust, select_val_similarity)
 from rlsel.selectors.ppo import ChunkedRun, select_ppo
 from rlsel.selectors.simple import select_greedy, select_random, select_random_clusters
+from rlsel.workdir import check_workdir, fresh_folder
 
 METHODS = ("ppo", "dqn", "greedy", "random", "random_clusters", "stratified_random", "balanced_random", "typiclust",
            "kcenter", "facility_location", "herding", "val_similarity", "loss_band")
@@ -65,8 +66,9 @@ def context_from_config(config: ml_collections.ConfigDict) -> tuple[SelectionCon
     """Prepare the data and build the MDP for a select-style config; also the stage timings (the prepare
     stage's own, plus `build_env_s` for the proxy arrays and env)."""
     start = time.perf_counter()
+    settings = env_config(config)  # checks budget, budget mode and proxy before any embedding
     prepared = prepare(prepare_config(config))
-    ctx = make_context(prepared, env_config(config))
+    ctx = make_context(prepared, settings)
     build_env_s = time.perf_counter() - start - sum(prepared.timings.values())
     return ctx, {**prepared.timings, "build_env_s": build_env_s}
 
@@ -89,6 +91,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     if config.method not in METHODS:
         raise ValueError(f"unknown method '{config.method}'; choose one of {', '.join(METHODS)}")
     workdir = pathlib.Path(workdir)
+    check_workdir(workdir, ("subset", "checkpoints") if config.method == "ppo" else ("subset",))
     ctx, timings = context_from_config(config)
     prepared = ctx.prepared
 
@@ -97,13 +100,12 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     if config.method == "ppo":
         static, hparams = ppo_configs(config)
         ckpt = workdir / "checkpoints"
-        if not resume:  # process 0 clears the (shared) workdir's checkpoints; every process waits for it
-            if jax.process_index() == 0 and ckpt.exists():
-                shutil.rmtree(ckpt)
-            multihost_utils.sync_global_devices("rlsel: checkpoints cleared")
+        if jax.process_index() == 0:  # process 0 readies the (shared) workdir's checkpoints; every process waits
+            fresh_folder(ckpt, keep=resume)
+        multihost_utils.sync_global_devices("rlsel: checkpoints ready")
         run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=str(ckpt.resolve()),
                          resume=resume, progress=progress)
-        selection = select_ppo(ctx, key, static, hparams, run, config.to_dict())
+        selection = select_ppo(ctx, key, static, hparams, run, run_identity(config.to_dict(), prepared.fingerprint))
     elif config.method == "dqn":
         selection = select_dqn(ctx, key, *_dqn(config))
     else:
@@ -145,6 +147,5 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         **selection.extra,
     }
     if jax.process_index() == 0:
-        write_subset(workdir, prepared.splits["train"].select(selection.indices))
-        write_json(workdir / "selection.json", record)
+        write_selection(workdir, prepared.splits["train"].select(selection.indices), record)
     return record

@@ -14,6 +14,7 @@ from rlsel.data.sources import load_splits
 from rlsel.data.splits import fingerprint
 from rlsel.finetune.backbones import model_family
 from rlsel.finetune.run import run_finetune
+from rlsel.workdir import MARKER
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "experiments" / "configs" / "finetune.py"
@@ -64,13 +65,34 @@ def test_script_writes_finetune_json_with_the_contract_fields(assets, selected_r
     assert record["selection"] == str(root / "selection.json") and record["method"] == "random"
     assert record["seed"] == 0 and record["config"]["model"] == str(model) and "jax" in record["versions"]
     assert (workdir / "checkpoint" / str(record["best_step"])).is_dir()
+    assert sorted(p.name for p in workdir.iterdir()) == ["checkpoint", "finetune.json"]  # no staging left
+    assert (workdir / "checkpoint" / MARKER).is_file()
+
+
+def test_a_rerun_replaces_its_own_checkpoint_and_record(assets, selected_run):
+    root, _, model, _ = assets
+    workdir, first = selected_run
+    config = _config(selection=str(root / "selection.json"), model=str(model), seed=1)
+    config.train.update(min_steps=2, max_steps=2, batch_size=8, eval_every=2, max_length=16)
+    record = run_finetune(config, workdir)
+    assert json.loads((workdir / "finetune.json").read_text())["seed"] == 1 and record["steps"] == 2
+    assert sorted(p.name for p in (workdir / "checkpoint").iterdir()) == sorted([MARKER, str(record["best_step"])])
+
+
+def test_a_checkpoint_folder_the_tool_did_not_make_is_left_alone(assets, tmp_path):
+    root, _, model, _ = assets
+    (tmp_path / "checkpoint").mkdir()
+    (tmp_path / "checkpoint" / "weights.bin").write_text("mine")
+    with pytest.raises(ValueError, match="checkpoint exists and was not made by rlsel"):
+        run_finetune(_config(selection=str(root / "selection.json"), model=str(model)), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
 
 
 def test_script_unknown_model_is_a_one_line_error(assets):
     root = assets[0]
     workdir = root / "run_bad_model"
     proc = _script(workdir, "--config.model=gpt5")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: unknown model 'gpt5': use minilm, smollm2, or a folder "
                                                 "with a Hugging Face config.json."]
     assert not workdir.exists()

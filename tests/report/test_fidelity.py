@@ -121,6 +121,6 @@ def test_script_reports_bad_config_without_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, str(SCRIPT), f"--config={ROOT / 'experiments/configs/proxy_fidelity.py'}",
          f"--workdir={out}", "--config.num_subsets=2"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "num_subsets must be >= 3" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()

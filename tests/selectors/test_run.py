@@ -67,15 +67,89 @@ def test_every_method_writes_the_contract(select_config, dataset_file, tmp_path,
     assert not list((tmp_path / "run").glob(".*tmp*"))
 
 
-def test_ppo_resume_matches_an_uninterrupted_run(select_config, dataset_file, tmp_path):
+def _cut_short(step_dir: pathlib.Path) -> None:
+    """Damage a saved step as a disk error would: every array data file cut to 10 bytes."""
+    for path in (step_dir / "state").rglob("d/*"):
+        path.write_bytes(path.read_bytes()[:10])
+
+
+@pytest.mark.parametrize("lose_last_step", [shutil.rmtree, _cut_short])
+def test_ppo_resume_matches_an_uninterrupted_run(select_config, dataset_file, tmp_path, caplog, lose_last_step):
     config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo")
     full = run_selection(config, tmp_path / "run", progress=False)
     ckpt = tmp_path / "run" / "checkpoints"
     assert checkpoint.latest_step(str(ckpt)) == 4
-    shutil.rmtree(ckpt / "4")  # as if the run had stopped after the first chunk
+    lose_last_step(ckpt / "4")  # stopped after the first chunk, or its last save was damaged since
     resumed = run_selection(config, tmp_path / "run", resume=True, progress=False)
     assert resumed["indices"] == full["indices"]
     assert resumed["curve"]["episode_return"] == full["curve"]["episode_return"]
+    assert (lose_last_step is shutil.rmtree) != ("falling back to checkpoint step 2" in caplog.text)
+
+
+@pytest.fixture(scope="module")
+def finished_ppo(dataset_file, tmp_path_factory):
+    """A finished tiny PPO workdir on a private copy of the dataset file, and its config."""
+    root = tmp_path_factory.mktemp("finished")
+    data = root / "reviews.jsonl"
+    shutil.copy(dataset_file, data)
+    config = tiny_config(load_config_file(CONFIGS / "select.py"), str(data), root / "cache", "ppo")
+    return config, data, run_selection(config, root / "run", progress=False), root / "run"
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"seed": 1}, ["seed (saved 0, now 1)"]),
+    ({"budget": 0.2, "ppo.total_timesteps": 256}, ["budget (saved 0.1, now 0.2)", "ppo.total_timesteps"]),
+    ({"prepare.num_clusters": 12, "proxy.dim": 8}, ["prepare.num_clusters", "proxy.dim"]),
+])
+def test_resume_refuses_a_changed_config_naming_the_fields(finished_ppo, changes, named):
+    config, _, _, workdir = finished_ppo
+    changed = config.copy_and_resolve_references()
+    for dotted, value in changes.items():
+        group, _, name = dotted.rpartition(".")
+        (changed[group] if group else changed)[name] = value
+    with pytest.raises(ValueError, match="--resume refused") as err:
+        run_selection(changed, workdir, resume=True, progress=False)
+    assert all(field in str(err.value) for field in named)
+
+
+def test_resume_refuses_changed_data_and_accepts_a_neutral_change(finished_ppo):
+    config, data, full, workdir = finished_ppo
+    neutral = config.copy_and_resolve_references()
+    neutral.ppo.chunk_updates = 1
+    assert run_selection(neutral, workdir, resume=True, progress=False)["indices"] == full["indices"]
+    original = data.read_text()
+    data.write_text(original + json.dumps({"review": "a late addition", "sentiment": "pos"}) + "\n")
+    try:
+        with pytest.raises(ValueError, match=r"--resume refused.* dataset_fingerprint \(saved '"):
+            run_selection(config, workdir, resume=True, progress=False)
+    finally:
+        data.write_text(original)
+
+
+@pytest.mark.parametrize("method, folder", [("random", "subset"), ("ppo", "checkpoints")])
+def test_folders_the_tool_did_not_make_are_left_alone(select_config, dataset_file, tmp_path, method, folder):
+    (tmp_path / "run" / folder).mkdir(parents=True)
+    (tmp_path / "run" / folder / "notes.txt").write_text("mine")
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", method)
+    with pytest.raises(ValueError, match=f"{folder} exists and was not made by rlsel.*choose another --workdir"):
+        run_selection(config, tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / folder / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "cache").exists()  # refused before any data work
+
+
+def test_a_rerun_replaces_its_own_outputs_as_one_set(select_config, dataset_file, tmp_path):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "random")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    first = run_selection(config, tmp_path / "run", progress=False)
+    config.seed = 1
+    second = run_selection(config, tmp_path / "run", progress=False)
+    assert first["indices"] != second["indices"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["notes.txt", "selection.json", "subset",
+                                                                    "subset.jsonl"]
+    texts = [json.loads(line)["text"] for line in (tmp_path / "run" / "subset.jsonl").read_text().splitlines()]
+    assert datasets.load_from_disk(str(tmp_path / "run" / "subset"))["text"] == texts
+    assert json.loads((tmp_path / "run" / "selection.json").read_text())["indices"] == second["indices"]
 
 
 def test_script_reports_bad_input_and_writes_nothing(tmp_path):
@@ -85,9 +159,31 @@ def test_script_reports_bad_input_and_writes_nothing(tmp_path):
          f"--workdir={out}", f"--config.dataset={tmp_path}/missing.csv"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--workdir={file}"], "error: --workdir {file} is a file, not a folder; choose a folder path"),
+    (["--workdir=/proc/rlsel-run"], "error: --workdir /proc/rlsel-run is not writable"),
+    (["--workdir={tmp}/run", "--config.budget=2"], "error: budget must be a fraction in (0, 1]; got 2.0"),
+    (["--workdir={tmp}/run", "--config.proxy.kind=svm"], "error: proxy kind 'svm' is not one of"),
+    (["--workdir={tmp}/run", "--config.ppo.lrr=1"], "error: no config field 'lrr' to override (did you mean 'lr'?)"),
+])
+def test_script_usage_errors_are_one_line_exit_2_before_any_work(tmp_path, flags, words):
+    """The dataset does not exist either: these checks come first."""
+    (tmp_path / "file").write_text("x")
+    fill = lambda text: text.format(file=tmp_path / "file", tmp=tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "select.py"), f"--config={ROOT}/experiments/configs/select.py",
+         f"--config.dataset={tmp_path}/missing.csv", f"--config.cache_dir={tmp_path}/cache", *map(fill, flags)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 2
+    (line,) = [line for line in result.stderr.splitlines() if not line.startswith(("W", "I"))]
+    assert line.startswith(fill(words))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +219,10 @@ def test_script_on_two_host_devices_selects_as_one_device(single_ppo, dataset_fi
     assert sharded["num_devices"] == 2 and single["num_devices"] == 1
     assert sharded["indices"] == single["indices"]
     np.testing.assert_allclose(sharded["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
-    # saved over 2 devices, resumed here on 1: the checkpoint is restored onto this process's layout
+    # saved over 2 devices, resumed here on 1: sharded sums would add in another order, so it is refused
     shutil.rmtree(out / "checkpoints" / "4")
-    resumed = run_selection(config, out, resume=True, progress=False)
-    assert resumed["indices"] == single["indices"]
-    np.testing.assert_allclose(resumed["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
+    with pytest.raises(ValueError, match=r"env_devices \(saved 2, now 1\).*--host_devices"):
+        run_selection(config, out, resume=True, progress=False)
 
 
 def free_port() -> int:
@@ -166,6 +261,6 @@ def test_script_rejects_incomplete_multihost_flags(tmp_path):
          f"--workdir={out}", "--coordinator_address=localhost:1234", "--num_processes=2"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "missing ['process_id']" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
