@@ -16,6 +16,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.budget = 0.05  # fraction of the train split
     c.budget_mode = "examples"  # examples | clusters
     c.seed = 0
+    c.observe_error = False  # the policy sees the proxy's current loss at each cluster's next chunk
     c.decode = "greedy"  # greedy decode of the trained policy, or "best": best state seen in training
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 

@@ -32,9 +32,11 @@ def _tower(x: jax.Array, hidden_size: int, num_layers: int, activation: str) -> 
 
 
 def flat_features(obs: Any) -> jax.Array:
-    """Flat input vector: the array itself, or `concat(selected, budget_left)` for a `SelectionObs`."""
+    """Flat input vector: the array itself, or `concat(selected, [cluster_error,] budget_left)` for a
+    `SelectionObs`."""
     if isinstance(obs, SelectionObs):
-        return jnp.concatenate([obs.selected, obs.budget_left[..., None]], axis=-1)
+        error = [] if obs.cluster_error is None else [obs.cluster_error]
+        return jnp.concatenate([obs.selected, *error, obs.budget_left[..., None]], axis=-1)
     return jnp.asarray(obs, jnp.float32)
 
 
@@ -87,7 +89,7 @@ class MLPActorCritic(nn.Module):
 class ClusterScorerActorCritic(nn.Module):
     """Permutation-equivariant scorer for `SelectionObs`: one logit per cluster, any number of clusters.
 
-    Each cluster is embedded from `[cluster_features, selected]`; the masked means of the embeddings of
+    Each cluster is embedded from `[cluster_features, selected, cluster_error (when observed)]`; the masked means of the embeddings of
     the chosen and of the unchosen clusters, with `budget_left`, form a summary that is broadcast back
     to every cluster to score it, and from which the critic predicts the value.
     """
@@ -103,7 +105,8 @@ class ClusterScorerActorCritic(nn.Module):
                 f"ClusterScorerActorCritic needs SelectionObs observations, got {type(obs).__name__}; "
                 "use the 'mlp' network for flat array observations."
             )
-        per_cluster = jnp.concatenate([obs.cluster_features, obs.selected[..., None]], axis=-1)
+        error = [] if obs.cluster_error is None else [obs.cluster_error[..., None]]
+        per_cluster = jnp.concatenate([obs.cluster_features, obs.selected[..., None], *error], axis=-1)
         emb = _tower(per_cluster, self.hidden_size, self.num_layers, self.activation)
         summary = jnp.concatenate(
             [

@@ -14,9 +14,12 @@ class SelectionObs:
     action_mask: [C] bool, True for clusters whose next chunk exists and still fits the budget.
     budget_left: [] float32, fraction of the budget still unspent, in [0, 1].
     cluster_features: [C, F] float32, fixed per-cluster descriptors (centroid, size, label histogram).
+    cluster_error: [C] float32 or None, the current proxy's loss at the centre of each cluster's next chunk
+        (where the model is still wrong); None unless the env is built with `observe_error`.
     """
 
     selected: jax.Array
     action_mask: jax.Array
     budget_left: jax.Array
     cluster_features: jax.Array
+    cluster_error: jax.Array | None = None

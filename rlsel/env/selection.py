@@ -34,6 +34,7 @@ class SelectionEnvConfig:
     budget_mode: str = "examples"
     proxy: ProxyConfig = ProxyConfig()
     feature_dim: int = 16  # leading (whitened PCA) centroid coordinates in each cluster's features
+    observe_error: bool = False  # show the policy the proxy's current loss at each cluster's next chunk
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
@@ -137,6 +138,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             action_mask=self.action_mask(state.taken, state.used, params),
             budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
             cluster_features=params.cluster_features,
+            cluster_error=(self.proxy.unit_error(state.carry, self.next_unit(state.taken), params.data)
+                           if self.config.observe_error else None),
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:

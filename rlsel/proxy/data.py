@@ -19,6 +19,8 @@ class ProxyData:
     w_sub: jax.Array  # [U, m] float32 example weights, 0 on padding
     gram: jax.Array  # [U, d+1, d+1] sum over ALL rows of the unit of w * [x,1][x,1]^T
     moment: jax.Array  # [U, d+1, K] sum over ALL rows of the unit of w * [x,1] onehot(y)^T
+    unit_x: jax.Array  # [U, d] mean features of each unit's rows (0 for an empty unit)
+    unit_y: jax.Array  # [U, K] mean one-hot label of each unit's rows
     x_val: jax.Array  # [V, d] reward rows: validation rows the reward may read, then held-out train rows
     y_val: jax.Array  # [V] int32
 
@@ -80,8 +82,12 @@ def make_proxy_data(
     unit_mask = pool.units.mask.reshape(unit_rows.shape)
     gram = np.zeros((len(unit_rows), z1.shape[1], z1.shape[1]), np.float32)
     moment = np.zeros((len(unit_rows), z1.shape[1], num_classes), np.float32)
+    unit_x = np.zeros((len(unit_rows), z.shape[1]), np.float32)
+    unit_y = np.zeros((len(unit_rows), num_classes), np.float32)
     for u, (rows, keep) in enumerate(zip(unit_rows, unit_mask)):
         rows = rows[keep]
+        if len(rows):
+            unit_x[u], unit_y[u] = z[rows].mean(0), onehot[rows].mean(0)
         zw = z1[rows] * weights[rows, None]
         gram[u] = zw.T @ z1[rows]
         moment[u] = zw.T @ onehot[rows]
@@ -93,6 +99,8 @@ def make_proxy_data(
         w_sub=(sub_mask * weights[sub_index]).astype(np.float32),
         gram=gram,
         moment=moment,
+        unit_x=unit_x,
+        unit_y=unit_y,
         x_val=np.concatenate([projection(np.asarray(val_x)[pool.val_index]), z[pool.reward_train_index]]),
         y_val=np.concatenate([np.asarray(val_y, np.int32)[pool.val_index], train_y[pool.reward_train_index]]),
     )

@@ -24,6 +24,7 @@ from rlsel.proxy.data import ProxyData
 class RidgeCarry:
     gram: jax.Array  # [d+1, d+1]
     moment: jax.Array  # [d+1, K]
+    weights: jax.Array  # [d+1, K] the head fitted on the chosen set (zeros before the first unit)
 
 
 def _with_bias(x: jax.Array) -> jax.Array:
@@ -88,7 +89,8 @@ class RidgeProxy:
 
     def init_carry(self, key: jax.Array, data: ProxyData) -> RidgeCarry:
         del key
-        return RidgeCarry(gram=jnp.zeros_like(data.gram[0]), moment=jnp.zeros_like(data.moment[0]))
+        return RidgeCarry(gram=jnp.zeros_like(data.gram[0]), moment=jnp.zeros_like(data.moment[0]),
+                          weights=jnp.zeros_like(data.moment[0]))
 
     def empty_score(self, data: ProxyData) -> jax.Array:
         zeros = jnp.zeros((data.x_val.shape[0], data.num_classes), data.x_val.dtype)
@@ -105,8 +107,13 @@ class RidgeProxy:
             data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
         """Score of the subset after `action` joins it (`selected` already includes it), and the new carry."""
         del key, selected
-        carry = RidgeCarry(gram=carry.gram + data.gram[action], moment=carry.moment + data.moment[action])
-        return self.score_weights(self.solve(carry.gram, carry.moment), data), carry
+        gram, moment = carry.gram + data.gram[action], carry.moment + data.moment[action]
+        weights = self.solve(gram, moment)
+        return self.score_weights(weights, data), RidgeCarry(gram=gram, moment=moment, weights=weights)
+
+    def unit_error(self, carry: RidgeCarry, units: jax.Array, data: ProxyData) -> jax.Array:
+        """[n] squared error of the current head at the mean of each given unit, against its mean label."""
+        return ((self.predict(carry.weights, data.unit_x[units]) - data.unit_y[units]) ** 2).sum(-1)
 
     def score_weights(self, weights: jax.Array, data: ProxyData) -> jax.Array:
         return metrics.score(self.config.metric, self.predict(weights, data.x_val), data.y_val, least_squares=True)

@@ -56,6 +56,11 @@ class SGDProxy:
     def score_params(self, params, data: ProxyData) -> jax.Array:
         return metrics.score(self.config.metric, self.module.apply(params, data.x_val), data.y_val)
 
+    def unit_error(self, params, units: jax.Array, data: ProxyData) -> jax.Array:
+        """[n] cross-entropy of the current head at the mean of each given unit, against its mean label."""
+        logits = self.module.apply(params, data.unit_x[units])
+        return -(jax.nn.log_softmax(logits) * data.unit_y[units]).sum(-1)
+
     def add(self, key: jax.Array, carry, selected: jax.Array, action: jax.Array, data: ProxyData):
         """Score after training on the chosen clusters (`selected` includes `action`), and the new carry."""
         del action

@@ -163,3 +163,21 @@ def test_the_reward_comes_from_the_proxy_given():
     start = env.reset_env(jax.random.key(0), params)[1]
     score = lambda e: float(e.step_env(jax.random.key(1), start, 0, params)[1].score)
     assert score(shifted) == pytest.approx(score(env) + 1.0)
+
+
+def test_observed_error_is_the_current_heads_loss_at_each_next_chunk_and_drops_where_data_was_added():
+    p = planted_clusters(seed=0)
+    pool = build_pool(p.assignments, p.train_y, p.centroids, 2, len(p.val_y), per_cluster=16, val_size=300,
+                      seed=0, x=p.train_x, chunk_size=4)
+    data, _ = make_proxy_data(pool, p.train_x, p.train_y, p.val_x, p.val_y, 2, dim=0)
+    env = SelectionEnv(SelectionEnvConfig(budget=0.1, proxy=ProxyConfig(dim=0), observe_error=True),
+                       pool.num_clusters, 2, num_chunks=pool.units.num_chunks)
+    params = env.make_params(pool, data)
+    obs, state = env.reset_env(jax.random.key(0), params)
+    np.testing.assert_allclose(obs.cluster_error, (np.asarray(data.unit_y)[::4] ** 2).sum(-1), rtol=1e-6)
+    obs, state, _, _, _ = env.step_env(jax.random.key(0), state, 3, params)
+    unit = 3 * 4 + 1  # cluster 3's next chunk
+    outputs = np.append(np.asarray(data.unit_x)[unit], 1.0) @ np.asarray(state.carry.weights)
+    np.testing.assert_allclose(obs.cluster_error[3], ((outputs - np.asarray(data.unit_y)[unit]) ** 2).sum(),
+                               rtol=1e-4)
+    assert float(obs.cluster_error[3]) < 0.1 < float(obs.cluster_error.max())
