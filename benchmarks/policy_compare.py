@@ -19,10 +19,11 @@ from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import make_ppo
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.env.rollouts import greedy_choice, random_choice
+from rlsel.jobs.select import context_from_config
+from rlsel.jobs.settings import ppo_configs
 from rlsel.outputs import write_json
 from rlsel.selectors.decode import decode_episode
 from rlsel.selectors.ppo import train_seeds
-from rlsel.selectors.run import context_from_config, ppo_configs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", "results/policy_compare.json", "Output JSON.")

@@ -18,10 +18,10 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
-from rlsel.report import compare
 from rlsel.io import write_text
-from rlsel.report.runs import run_dir, select_and_finetune
-from rlsel.selectors.run import METHODS
+from rlsel.jobs.compare import run_dir, select_and_finetune
+from rlsel.report import compare
+from rlsel.selectors.registry import METHODS
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("select_config", None, "Selection config file.", lock_config=True)

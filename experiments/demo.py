@@ -10,11 +10,11 @@ from absl import app, flags
 
 from rlsel.cli import load_config_file, parse_flags, quiet_library_logs, run_or_exit
 from rlsel.data.prepare import prepare
+from rlsel.io import write_text
+from rlsel.jobs.compare import select_and_finetune
+from rlsel.jobs.settings import prepare_config
 from rlsel.report import compare
 from rlsel.report.clusters import cluster_summary
-from rlsel.io import write_text
-from rlsel.report.runs import select_and_finetune
-from rlsel.selectors.run import prepare_config
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", "runs/demo", "Where the demo writes its runs.")

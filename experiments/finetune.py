@@ -8,7 +8,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
-from rlsel.finetune.run import run_finetune
+from rlsel.jobs.finetune import run_finetune
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Finetune config file.", lock_config=True)

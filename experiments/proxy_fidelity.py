@@ -15,7 +15,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
-from rlsel.report.fidelity import run_fidelity
+from rlsel.jobs.fidelity import run_fidelity
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Proxy fidelity config file.", lock_config=True)

@@ -24,10 +24,12 @@ else:
 
     from rlsel import parallel
     from rlsel.cli import parse_flags, quiet_library_logs, run_or_exit
-    from rlsel.selectors.run import run_selection
+    from rlsel.jobs.select import run_selection
+    from rlsel.selectors.registry import METHODS
 
     FLAGS = flags.FLAGS
-    config_flags.DEFINE_config_file("config", None, "Selection config file.", lock_config=True)
+    config_flags.DEFINE_config_file("config", None, "Selection config file; --config.method is one of: "
+                                    f"{', '.join(METHODS)}.", lock_config=True)
     flags.DEFINE_string("workdir", None, "Output folder for selection.json, subset.jsonl and subset/.")
     flags.DEFINE_bool("resume", False, "Resume PPO training from the latest checkpoint in workdir.")
     flags.DEFINE_integer("host_devices", 1, "On a CPU, split the host into this many devices (0: one per core); "

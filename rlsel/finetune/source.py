@@ -13,7 +13,6 @@ import pathlib
 from typing import Any
 
 import datasets
-import ml_collections
 
 from rlsel.data.errors import DataError
 from rlsel.data.sources import DatasetSpec, spec_from_config
@@ -76,14 +75,15 @@ def _read_indices(record: dict, path: pathlib.Path) -> tuple[int, ...]:
     return tuple(indices)
 
 
-def resolve_source(config: ml_collections.ConfigDict) -> TrainSource:
-    """The `TrainSource` of a finetune config: from `config.selection` (a path) or `config.dataset` (full)."""
-    if config.selection == "full":
-        return TrainSource("full", "full", spec_from_config(config))
-    path = pathlib.Path(config.selection).expanduser()
+def resolve_source(selection: str, dataset: str, full: DatasetSpec) -> TrainSource:
+    """The examples a finetune trains on: `selection` (a selection.json path), or with `selection=full` every
+    train row of `full`. A `dataset` given beside a selection must be the selection's own."""
+    if selection == "full":
+        return TrainSource("full", "full", full)
+    path = pathlib.Path(selection).expanduser()
     record = _read_selection(path)
-    if config.dataset and config.dataset != record["dataset"]:
-        raise ValueError(f"--config.dataset={config.dataset} differs from the dataset of {path} "
+    if dataset and dataset != record["dataset"]:
+        raise ValueError(f"--config.dataset={dataset} differs from the dataset of {path} "
                          f"({record['dataset']}); leave it empty to use the selection's dataset.")
     data = dataclasses.replace(spec_from_config(record["config"]), dataset=record["dataset"])
     return TrainSource(str(path), record["method"], data, _read_indices(record, path), record["dataset_fingerprint"],

@@ -1,36 +1,29 @@
 """Proxy fidelity: does the cheap, subsampled proxy score rank subsets as better-trained models do?
 
 Random budget-sized subsets are scored three ways: the env's proxy, (a) the same proxy on every member row
-and the full validation split, (b) a strong model (logistic regression on the full embeddings); (c)
-optionally the target finetune's test accuracy on a few subsets. Spearman correlations summarise them.
+and the full validation split, (b) a strong model (logistic regression on the full embeddings); (c) the
+fidelity job (`rlsel.jobs.fidelity`) may add the target finetune's test accuracy on a few subsets. Spearman
+correlations summarise them.
 """
 
 from __future__ import annotations
 
-import pathlib
-import time
-
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 
-from rlsel.data.prepare import Prepared
-from rlsel.env.rollouts import max_episode_length, random_choice, rollout
-from rlsel.finetune.run import run_finetune
-from rlsel.outputs import versions, write_json
+from rlsel.env.rollouts import random_choice
 from rlsel.proxy import RidgeProxy
 from rlsel.proxy.data import class_weights
 from rlsel.selectors.context import SelectionContext
-from rlsel.selectors.run import context_from_config
+from rlsel.selectors.decode import decode_episode
 
 
 def random_episodes(ctx: SelectionContext, key: jax.Array, num: int) -> tuple[np.ndarray, np.ndarray]:
     """Final cluster masks [K, C] and env proxy scores [K] of `num` uniformly random valid episodes."""
-    length = max_episode_length(ctx.env_params)
-    play = lambda k: rollout(ctx.env, ctx.env_params, k, random_choice, length)[0]
+    play = lambda k: decode_episode(ctx.env, ctx.env_params, random_choice, k)[0]
     states = jax.jit(jax.vmap(play))(jax.random.split(key, num))
     return np.asarray(states.selected), np.asarray(states.score, np.float64)
 
@@ -77,83 +70,3 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return None
     return float(spearmanr(a, b).statistic)
-
-
-def finetune_scores(config: ml_collections.ConfigDict, prepared: Prepared, masks: np.ndarray,
-                    workdir: pathlib.Path) -> list[dict]:
-    """Hook (c): finetune `config.finetune` on the first `finetune_subsets` subsets and keep their test scores."""
-    records = []
-    for i, mask in enumerate(masks[: config.finetune_subsets]):
-        folder = workdir / "finetune" / f"subset_{i}"
-        write_json(folder / "selection.json", {
-            "method": "random_clusters", "dataset": config.dataset, "dataset_fingerprint": prepared.fingerprint,
-            "indices": prepared.pool.units.expand(mask),
-            "clusters": np.flatnonzero(np.asarray(mask).reshape(prepared.pool.units.rows.shape[:2]).any(1)),
-            "class_names": prepared.class_names, "config": config.to_dict(),
-        })
-        finetune = config.finetune.copy_and_resolve_references()
-        finetune.selection, finetune.dataset = str(folder / "selection.json"), config.dataset
-        finetune.seed = config.seed
-        record = run_finetune(finetune, folder)
-        records.append({k: record[k] for k in ("test_accuracy", "test_macro_f1", "num_train_examples", "wall_s")})
-    return records
-
-
-def check_config(config: ml_collections.ConfigDict) -> None:
-    """Fail early, with the fix, on settings the experiment cannot use."""
-    if config.num_subsets < 3:
-        raise ValueError(f"num_subsets must be >= 3 to rank subsets; got {config.num_subsets}")
-    if config.strong_max_iter < 1:
-        raise ValueError(f"strong_max_iter must be >= 1; got {config.strong_max_iter}")
-    if not 0 <= config.finetune_subsets <= config.num_subsets:
-        raise ValueError(f"finetune_subsets must lie in [0, num_subsets={config.num_subsets}]; "
-                         f"got {config.finetune_subsets}")
-
-
-def run_fidelity(config: ml_collections.ConfigDict, workdir: str | pathlib.Path) -> dict:
-    """Prepare, score `num_subsets` random episodes three ways, write and return DIR/fidelity.json."""
-    check_config(config)
-    start = time.perf_counter()
-    ctx, timings = context_from_config(config)
-    prepared = ctx.prepared
-
-    k_draw, k_full = jax.random.split(jax.random.key(config.seed))
-    stage = time.perf_counter()
-    masks, env = random_episodes(ctx, k_draw, config.num_subsets)
-    timings["env_s"] = time.perf_counter() - stage
-    stage = time.perf_counter()
-    full = full_subset_scores(ctx, masks, k_full)
-    timings["full_subset_s"] = time.perf_counter() - stage
-    stage = time.perf_counter()
-    strong = strong_scores(ctx, masks, config.strong_max_iter)
-    timings["strong_s"] = time.perf_counter() - stage
-    stage = time.perf_counter()
-    finetuned = finetune_scores(config, prepared, masks, pathlib.Path(workdir))
-    timings["finetune_s"] = time.perf_counter() - stage
-    tuned = len(finetuned)
-
-    record = {
-        "dataset": config.dataset,
-        "dataset_fingerprint": prepared.fingerprint,
-        "proxy": config.proxy.kind,
-        "K": int(config.num_subsets),
-        "spearman_full_subset": spearman(env, full),
-        "spearman_strong": spearman(env, strong),
-        "spearman_full_subset_vs_strong": spearman(full, strong),
-        "spearman_finetune": spearman(env[:tuned], np.array([r["test_accuracy"] for r in finetuned]))
-        if tuned >= 3 else None,
-        "env_scores": env,
-        "full_subset_scores": full,
-        "strong_scores": strong,
-        "finetune": finetuned,
-        "subset_sizes": [int(prepared.pool.sizes[m].sum()) for m in masks],
-        "subset_clusters": [np.flatnonzero(m).tolist() for m in masks],
-        "num_train": len(prepared.train_y),
-        "num_val": len(prepared.val_y),
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-        "wall_s": round(time.perf_counter() - start, 3),
-        "config": config.to_dict(),
-        "versions": versions(),
-    }
-    write_json(pathlib.Path(workdir) / "fidelity.json", record)
-    return record

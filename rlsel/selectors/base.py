@@ -1,4 +1,4 @@
-"""The one interface behind every selection method: `selector(ctx, key) -> Selection`."""
+"""The one interface behind every selection method: `selector(ctx, key, settings) -> Selection`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import jax
 import numpy as np
 
 from rlsel.selectors.context import SelectionContext
+from rlsel.selectors.settings import SelectorSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Selection:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-Selector = Callable[[SelectionContext, jax.Array], Selection]
+Selector = Callable[[SelectionContext, jax.Array, SelectorSettings], Selection]
 
 
 def from_unit_mask(ctx: SelectionContext, selected, extra: dict | None = None) -> Selection:

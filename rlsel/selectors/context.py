@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
-from rlsel.data.prepare import Prepared
+from rlsel.data.prepare import PrepareConfig, Prepared, prepare
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig, SelectionParams
 from rlsel.proxy import ProxyConfig, make_proxy_data
 from rlsel.proxy.data import Projection
@@ -37,3 +38,14 @@ def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> Selectio
                        num_chunks=prepared.pool.units.num_chunks)
     return SelectionContext(prepared=prepared, env=env, env_params=env.make_params(prepared.pool, data),
                             projection=projection, env_config=env_config)
+
+
+def prepare_context(prepare_config: PrepareConfig,
+                    env_config: SelectionEnvConfig) -> tuple[SelectionContext, dict[str, float]]:
+    """Prepare the data and build the MDP on it; also the stage timings (the prepare stage's own, plus
+    `build_env_s` for the proxy arrays and env)."""
+    start = time.perf_counter()
+    prepared = prepare(prepare_config)
+    ctx = make_context(prepared, env_config)
+    build_env_s = time.perf_counter() - start - sum(prepared.timings.values())
+    return ctx, {**prepared.timings, "build_env_s": build_env_s}

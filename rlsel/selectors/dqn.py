@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import jax
 
-from rlsel.agents.dqn import DQNConfig, DQNHparams, greedy_action, make_train
+from rlsel.agents.dqn import greedy_action, make_train
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode
+from rlsel.selectors.settings import SelectorSettings
 
 
-def select_dqn(ctx: SelectionContext, key: jax.Array, config: DQNConfig, hparams: DQNHparams) -> Selection:
+def select_dqn(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Selection:
     """Train DQN on the selection MDP and decode the greedy Q policy into a subset."""
     train_key, decode_key = jax.random.split(key)
-    state, metrics = jax.jit(make_train(config, ctx.env, ctx.env_params))(train_key, hparams)
+    state, metrics = jax.jit(make_train(settings.dqn, ctx.env, ctx.env_params))(train_key, settings.dqn_hparams)
     curve = {"episode_return": [float(v) for v in metrics["episode_return"]],
              "timesteps": [int(v) for v in metrics["timesteps"]]}
     return decode(ctx, lambda k, obs, s: greedy_action(state.params, obs), decode_key, {"curve": curve})

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
+import pathlib
 from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from rlsel import checkpoint, parallel
 from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
-from rlsel.resume import check_resumable
+from rlsel.resume import check_resumable, run_identity
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode
+from rlsel.selectors.settings import ChunkedRun, SelectorSettings
+from rlsel.workdir import fresh_folder
 
 
-@dataclasses.dataclass(frozen=True)
-class ChunkedRun:
-    """How the Python loop drives the program: updates per jit call, checkpoints, resume, progress bar."""
-
-    chunk_updates: int = 25
-    checkpoint_dir: str | None = None
-    resume: bool = False
-    progress: bool = True
+def ready_checkpoints(run: ChunkedRun) -> None:
+    """Process 0 readies the (shared) checkpoint folder, kept on resume and emptied otherwise; every process
+    waits for it."""
+    if jax.process_index() == 0:
+        fresh_folder(pathlib.Path(run.checkpoint_dir), keep=run.resume)
+    multihost_utils.sync_global_devices("rlsel: checkpoints ready")
 
 
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
@@ -93,12 +94,16 @@ def _history_like(ppo, runner, hparams, num_updates: int) -> dict:
     return {name: np.zeros(num_updates, np.float32) for name in metrics}
 
 
-def select_ppo(ctx: SelectionContext, key: jax.Array, config: PPOConfig, hparams: PPOHparams,
-               run: ChunkedRun, run_config: dict) -> Selection:
-    """Train PPO on the selection MDP and decode the greedy policy into a subset."""
+def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Selection:
+    """Train PPO on the selection MDP and decode the greedy policy into a subset. Checkpoints record the run's
+    identity (`rlsel.resume`: its config and data), which a resume must match."""
+    config, run, identity = settings.ppo, settings.run, {}
+    if run.checkpoint_dir:
+        ready_checkpoints(run)
+        identity = run_identity(settings.run_config, ctx.prepared.fingerprint)
     ppo = make_ppo(config, ctx.env, ctx.env_params)
     train_key, decode_key = jax.random.split(key)
-    runner, history = train_chunked(ppo, config, hparams, train_key, run, run_config)
+    runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity)
     params = jax.tree_util.tree_map(np.asarray, runner.params)  # replicated: the same on every device
     curve = {
         "episode_return": history["episode_return"].tolist(),

@@ -13,7 +13,7 @@ from planted_text import write_jsonl, write_tiny_bert_folder
 from rlsel.data.sources import load_splits
 from rlsel.data.splits import fingerprint
 from rlsel.finetune.backbones import model_family
-from rlsel.finetune.run import run_finetune
+from rlsel.jobs.finetune import run_finetune
 from rlsel.workdir import MARKER
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

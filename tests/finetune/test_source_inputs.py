@@ -3,17 +3,16 @@
 import json
 import re
 
-import ml_collections
 import pytest
 
-from rlsel.data.sources import load_splits
+from rlsel.data.sources import DatasetSpec, load_splits
 from rlsel.data.splits import fingerprint
 from rlsel.finetune.source import load_source, resolve_source
 
 
 @pytest.fixture
 def write_selection(tmp_path):
-    """Write a selection.json over a 60-row jsonl dataset, with the given indices; return the finetune config."""
+    """Write a selection.json over a 60-row jsonl dataset, with the given indices; return its path."""
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps({"text": f"film {i}", "label": i % 2}) + "\n" for i in range(60)))
     splits = load_splits(str(data))
@@ -24,7 +23,7 @@ def write_selection(tmp_path):
                   "config": {"prepare": {"split_seed": 0, "val_fraction": 0.1, "test_fraction": 0.1}}}
         path = tmp_path / "selection.json"
         path.write_text(json.dumps(record))
-        return ml_collections.ConfigDict({"selection": str(path), "dataset": ""})
+        return str(path)
 
     return write
 
@@ -38,18 +37,18 @@ def write_selection(tmp_path):
     ([], "'indices' must be a non-empty list"),
 ])
 def test_bad_indices_are_refused_naming_the_file_and_the_first_bad_index(write_selection, indices, message):
-    config = write_selection(indices)
-    with pytest.raises(ValueError, match=f"selection file {re.escape(config.selection)}: {message}"):
-        resolve_source(config)
+    path = write_selection(indices)
+    with pytest.raises(ValueError, match=f"selection file {re.escape(path)}: {message}"):
+        resolve_source(path, "", DatasetSpec())
 
 
 def test_an_index_beyond_the_train_split_is_refused_naming_it(write_selection):
-    source = resolve_source(write_selection([0, 5, 999, 1000]))
+    source = resolve_source(write_selection([0, 5, 999, 1000]), "", DatasetSpec())
     message = f"selection file {re.escape(source.selection)}: index 999 is out of range for the 48 train rows"
     with pytest.raises(ValueError, match=message):
         load_source(source)
 
 
 def test_distinct_in_range_indices_select_those_rows(write_selection):
-    _, rows, _ = load_source(resolve_source(write_selection([4, 0, 7])))
+    _, rows, _ = load_source(resolve_source(write_selection([4, 0, 7]), "", DatasetSpec()))
     assert len(rows) == 3

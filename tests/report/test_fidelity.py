@@ -1,4 +1,5 @@
-"""Proxy fidelity (rlsel.report.fidelity): the three subset scores on planted data, and the script end to end."""
+"""Proxy fidelity (rlsel.report.fidelity): the three subset scores on planted data, and the job and script end to
+end."""
 
 import importlib.util
 import json
@@ -14,6 +15,7 @@ from rlsel.data.pool import build_pool
 from rlsel.data.prepare import PrepareConfig, Prepared
 from rlsel.data.synthetic import planted_clusters
 from rlsel.env.selection import SelectionEnvConfig
+from rlsel.jobs.fidelity import run_fidelity
 from rlsel.proxy import ProxyConfig
 from rlsel.report import fidelity
 from rlsel.selectors.context import make_context
@@ -103,7 +105,7 @@ def test_script_writes_fidelity_json_on_tiny_data(tmp_path):
     config.proxy.kind = "mlp"
     config.finetune.model = str(planted_text.write_tiny_bert_folder(tmp_path / "bert"))
     config.finetune.train.update(min_steps=4, max_steps=4, batch_size=8, eval_every=2, max_length=16)
-    record = fidelity.run_fidelity(config, tmp_path / "out")
+    record = run_fidelity(config, tmp_path / "out")
     saved = json.loads((tmp_path / "out" / "fidelity.json").read_text())
     assert saved["K"] == 5 and saved["proxy"] == "mlp" and saved["config"]["num_subsets"] == 5
     for name in ("env_scores", "full_subset_scores", "strong_scores", "subset_sizes", "subset_clusters"):

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from rlsel.selectors.run import METHODS, run_selection
+from rlsel.jobs.select import run_selection
+from rlsel.selectors.registry import METHODS
 from test_run import dataset_file, tiny_config  # noqa: F401  (dataset_file is a fixture)
 
 PINNED = {

@@ -14,7 +14,7 @@ import pytest
 
 from rlsel import checkpoint
 from rlsel.cli import load_config_file
-from rlsel.selectors.run import run_selection
+from rlsel.jobs.select import run_selection
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "experiments" / "configs"

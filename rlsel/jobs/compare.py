@@ -1,4 +1,5 @@
-"""One comparison run: select with a method (or take the full train split), finetune, return a results row."""
+"""The compare job's unit: select with a method (or take the full train split), finetune, return a results row.
+Each sub-job gets its own config, which it converts at its entry."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import pathlib
 import ml_collections
 
 from rlsel.data.sources import spec_from_config
-
-from rlsel.finetune.run import run_finetune
-from rlsel.selectors.run import run_selection
+from rlsel.jobs.finetune import run_finetune
+from rlsel.jobs.select import run_selection
 
 SPLIT_FIELDS = ("split_seed", "val_fraction", "test_fraction")
 

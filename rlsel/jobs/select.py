@@ -1,0 +1,74 @@
+"""The select job: prepare, build the MDP, run one method, score its subset, and write the outputs.
+
+`run_selection(config, workdir)` is what experiments/select.py and the notebooks call.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+
+import jax
+import ml_collections
+
+from rlsel.jobs.settings import select_settings
+from rlsel.outputs import versions, write_selection
+from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
+from rlsel.selectors.context import SelectionContext, prepare_context
+from rlsel.selectors.registry import get_selector
+from rlsel.workdir import check_workdir
+
+
+def context_from_config(config: ml_collections.ConfigDict) -> tuple[SelectionContext, dict[str, float]]:
+    """The prepared data and MDP of a select-style config, with the stage timings (see `prepare_context`)."""
+    settings = select_settings(config)
+    return prepare_context(settings.prepare, settings.env)
+
+
+def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
+                  progress: bool = True) -> dict:
+    """Select a subset per `config`, write selection.json, subset.jsonl and subset/ under `workdir`.
+    In a multi-process run every process selects (the same subset) and process 0 alone writes."""
+    workdir = pathlib.Path(workdir)
+    settings = select_settings(config, checkpoint_dir=str((workdir / "checkpoints").resolve()), resume=resume,
+                               progress=progress)
+    check_workdir(workdir, ("subset", "checkpoints") if settings.method == "ppo" else ("subset",))
+    ctx, timings = prepare_context(settings.prepare, settings.env)
+    prepared = ctx.prepared
+
+    start = time.perf_counter()
+    selection = get_selector(settings.method)(ctx, jax.random.key(settings.seed), settings.selector)
+    timings["select_s"] = time.perf_counter() - start
+
+    proxy_config = ctx.env_config.proxy
+    score = subset_proxy_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
+                               selection.indices, ctx.env_params.data)
+    choice = prepared.choice_rows
+    heldout = subset_heldout_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
+                                   selection.indices, prepared.val_x[choice], prepared.val_y[choice],
+                                   prepared.num_classes)
+    record = {
+        "method": settings.method,
+        "dataset": settings.dataset,
+        "dataset_fingerprint": prepared.fingerprint,
+        "budget": settings.env.budget,
+        "label_noise": prepared.config.data.label_noise,
+        "budget_mode": settings.env.budget_mode,
+        "num_train": len(prepared.train_y),
+        "num_selected": len(selection.indices),
+        "indices": selection.indices.tolist(),
+        "clusters": None if selection.clusters is None else selection.clusters.tolist(),
+        "seed": settings.seed,
+        "proxy_val_score": score,
+        "proxy_heldout_score": heldout,
+        "proxy_empty_score": float(ctx.env_params.empty_score),
+        "class_names": prepared.class_names,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "num_devices": jax.device_count(),
+        "config": settings.config,
+        "versions": versions(),
+        **selection.extra,
+    }
+    if jax.process_index() == 0:
+        write_selection(workdir, prepared.splits["train"].select(selection.indices), record)
+    return record

@@ -1,0 +1,32 @@
+"""What a selector is told besides the data and its key: the learned methods' typed settings, and how PPO's
+training loop runs. Baselines ignore it; the select job builds it once from the config."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rlsel.agents.dqn import DQNConfig, DQNHparams
+from rlsel.agents.ppo import PPOConfig, PPOHparams
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkedRun:
+    """How the Python loop drives the program: updates per jit call, checkpoints, resume, progress bar."""
+
+    chunk_updates: int = 25
+    checkpoint_dir: str | None = None
+    resume: bool = False
+    progress: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectorSettings:
+    """PPO's static config, hyperparameters and run loop; DQN's static config and hyperparameters; and the
+    run's whole config, which PPO saves with each checkpoint."""
+
+    ppo: PPOConfig = PPOConfig()
+    ppo_hparams: PPOHparams = PPOHparams()
+    run: ChunkedRun = ChunkedRun()
+    dqn: DQNConfig = DQNConfig()
+    dqn_hparams: DQNHparams = DQNHparams()
+    run_config: dict = dataclasses.field(default_factory=dict)
