@@ -40,6 +40,7 @@ class PrepareConfig:
     per_cluster: int = 32
     chunk_size: int = 0  # b examples per action (first per_cluster members, in `order`); 0: whole clusters
     order: str = "typical"  # typical | random: which members of a cluster come first
+    reward_train: int = 0  # train rows held out of every chunk for the reward to score on (chunked only)
     val_size: int = 512
     seed: int = 0
     cache_dir: str = ""
@@ -137,7 +138,7 @@ def prepare(config: PrepareConfig) -> Prepared:
     reward_rows, choice_rows = validation_halves(val_y, config.data.split_seed)
     pool = build_pool(assignments, train_y, centroids, len(names), len(val_y), per_cluster=config.per_cluster,
                       val_size=config.val_size, seed=config.seed, reward_rows=reward_rows, x=train_x,
-                      chunk_size=config.chunk_size, order=config.order)
+                      chunk_size=config.chunk_size, order=config.order, reward_train=config.reward_train)
     timings["cluster_s"] = time.perf_counter() - start
     return Prepared(config=config, splits=splits, fingerprint=fp, class_names=list(names), train_x=train_x,
                     train_y=train_y, val_x=val_x, val_y=val_y, choice_rows=choice_rows, pool=pool,

@@ -76,7 +76,8 @@ def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
     return PrepareConfig(
         data=spec_from_config(config), embedder=p.embedder, num_clusters=p.num_clusters,
         stratified=p.stratified, per_cluster=p.per_cluster, chunk_size=p.get("chunk_size", 0),
-        order=p.get("order", "typical"), val_size=p.val_size, seed=config.seed,
+        order=p.get("order", "typical"), reward_train=p.get("reward_train", 0), val_size=p.val_size,
+        seed=config.seed,
         cache_dir=config.cache_dir,
     )
 
