@@ -7,6 +7,7 @@ from typing import Callable, Mapping
 
 import jax
 
+from rlsel.selectors.bandit import select_exp3
 from rlsel.selectors.base import Selection, Selector
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
@@ -43,6 +44,7 @@ SELECTORS: Mapping[str, Selector] = types.MappingProxyType({
     "herding": _baseline(select_herding),
     "val_similarity": _baseline(select_val_similarity),
     "loss_band": _baseline(select_loss_band),
+    "exp3": _baseline(select_exp3),
 })
 METHODS = tuple(SELECTORS)
 

@@ -26,6 +26,7 @@ PINNED = {
     "herding": "44f7ae48c9cafa49",
     "val_similarity": "e9e6cf98fd69a119",
     "loss_band": "985c418619796144",
+    "exp3": "d675f9b0689f9a7e",
 }
 
 
