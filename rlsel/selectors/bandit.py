@@ -17,7 +17,7 @@ from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
 from rlsel.env.selection import SelectionEnv, SelectionParams, SelectionState
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
-from rlsel.selectors.decode import decode
+from rlsel.selectors.decode import Policy, decode
 
 GAMMA = 0.1  # share of uniform exploration over the valid arms
 EPISODES = 64  # learning episodes; on the real movie_sentences MDP (200 clusters, 231 steps) ~8 s with compile
@@ -73,7 +73,10 @@ def learn_weights(env: SelectionEnv, params: SelectionParams, key: jax.Array, le
     return log_w, returns, bound
 
 
-def weights_policy(log_w: jax.Array):
+learn_jit = jax.jit(learn_weights, static_argnums=(0, 3, 4, 5))  # one compile per env, length and schedule
+
+
+def weights_policy(log_w: jax.Array) -> Policy:
     """The decode policy: the valid arm with the highest learned weight."""
 
     def choose(key: jax.Array, obs, state: SelectionState) -> jax.Array:
@@ -86,8 +89,7 @@ def select_exp3(ctx: SelectionContext, key: jax.Array) -> Selection:
     """EXP3 bandit over clusters rewarded by the proxy; the subset takes the highest-weight valid cluster each step."""
     learn_key, decode_key = jax.random.split(key)
     length = max_episode_length(ctx.env_params)
-    learn = jax.jit(lambda params, k: learn_weights(ctx.env, params, k, length, EPISODES))
-    log_w, returns, bound = learn(ctx.env_params, learn_key)
+    log_w, returns, bound = learn_jit(ctx.env, ctx.env_params, learn_key, length, EPISODES, GAMMA)
     tail = max(EPISODES // 4, 1)
     info = {"episodes": EPISODES, "gamma": GAMMA, "reward_bound": float(bound),
             "first_returns_mean": float(returns[:tail].mean()), "last_returns_mean": float(returns[-tail:].mean())}
