@@ -62,6 +62,17 @@ def greedy_policy_choice(network: nn.Module, params: Any) -> Callable:
     return choose
 
 
+def sampled_policy_choice(network: nn.Module, params: Any) -> Callable:
+    """The policy `(key, obs, state) -> action` sampling a valid action from `network`'s distribution."""
+
+    def choose(key, obs, state):
+        del state
+        logits, _ = network.apply(params, jax.tree_util.tree_map(lambda x: x[None], obs))
+        return action_distribution(logits[0], obs).sample(seed=key)
+
+    return choose
+
+
 def _masked_mean(x: jax.Array, weights: jax.Array) -> jax.Array:
     """Mean of `x[..., C, H]` over clusters weighted by `weights[..., C]`; zeros when all weights are 0."""
     total = jnp.sum(x * weights[..., None], axis=-2)
@@ -89,9 +100,9 @@ class MLPActorCritic(nn.Module):
 class ClusterScorerActorCritic(nn.Module):
     """Permutation-equivariant scorer for `SelectionObs`: one logit per cluster, any number of clusters.
 
-    Each cluster is embedded from `[cluster_features, selected, cluster_error (when observed)]`; the masked means of the embeddings of
-    the chosen and of the unchosen clusters, with `budget_left`, form a summary that is broadcast back
-    to every cluster to score it, and from which the critic predicts the value.
+    Each cluster is embedded from `[cluster_features, selected, cluster_error (when observed)]`; the masked
+    means of the embeddings of the chosen and of the unchosen clusters, with `budget_left`, form a summary
+    that is broadcast back to every cluster to score it, and from which the critic predicts the value.
     """
 
     hidden_size: int = 64

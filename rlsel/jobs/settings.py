@@ -122,7 +122,7 @@ def select_settings(config: ml_collections.ConfigDict, checkpoint_dir: str | Non
     run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=checkpoint_dir, resume=resume,
                      progress=progress)
     selector = SelectorSettings(ppo=ppo, ppo_hparams=ppo_hparams, run=run, dqn=dqn, dqn_hparams=dqn_hparams,
-                                run_config=config.to_dict())
+                                decode_samples=config.ppo.get("decode_samples", 0), run_config=config.to_dict())
     return SelectSettings(method=config.method, dataset=config.dataset, seed=config.seed,
                           prepare=prepare_config(config), env=env_config(config), selector=selector,
                           config=config.to_dict())

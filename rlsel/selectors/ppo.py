@@ -11,12 +11,12 @@ from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from rlsel import checkpoint, parallel
-from rlsel.agents.networks import greedy_policy_choice
+from rlsel.agents.networks import greedy_policy_choice, sampled_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
 from rlsel.resume import check_resumable, run_identity
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
-from rlsel.selectors.decode import decode
+from rlsel.selectors.decode import decode, decode_best
 from rlsel.selectors.settings import ChunkedRun, SelectorSettings
 from rlsel.workdir import fresh_folder
 
@@ -110,4 +110,8 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
         "proxy_score": history["info/score"].tolist(),
         "env_steps_per_update": config.batch_size,
     }
-    return decode(ctx, greedy_policy_choice(ppo.network, params), decode_key, {"curve": curve})
+    greedy = greedy_policy_choice(ppo.network, params)
+    if settings.decode_samples:
+        sampled = sampled_policy_choice(ppo.network, params)
+        return decode_best(ctx, greedy, sampled, decode_key, settings.decode_samples, {"curve": curve})
+    return decode(ctx, greedy, decode_key, {"curve": curve})

@@ -29,4 +29,5 @@ class SelectorSettings:
     run: ChunkedRun = ChunkedRun()
     dqn: DQNConfig = DQNConfig()
     dqn_hparams: DQNHparams = DQNHparams()
+    decode_samples: int = 0  # PPO: also sample this many episodes from the policy and keep the best
     run_config: dict = dataclasses.field(default_factory=dict)
