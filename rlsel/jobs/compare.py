@@ -28,17 +28,21 @@ def full_data_finetune_config(select_config: ml_collections.ConfigDict,
     return config
 
 
+LEARNED_SECTIONS = ("ppo", "dqn")
+
+
 def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_collections.ConfigDict,
                  method: str, seed: int) -> dict:
     """Everything that decides a run's result: for `full` the dataset spec and finetune settings, else also
-    every selection setting."""
+    every selection setting except the sections of the learned methods it is not (`ppo`, `dqn`)."""
     select = select_config.copy_and_resolve_references()
     select.method, select.seed = method, seed
     finetune = finetune_config.to_dict()
     finetune.pop("selection", None)
     if method == "full":
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
-    return {"select": select.to_dict(), "finetune": finetune}
+    settings = {k: v for k, v in select.to_dict().items() if k not in LEARNED_SECTIONS or k == method}
+    return {"select": settings, "finetune": finetune}
 
 
 def run_dir(root: pathlib.Path, select_config: ml_collections.ConfigDict,

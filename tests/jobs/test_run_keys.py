@@ -1,0 +1,36 @@
+"""Comparison runs are keyed by every setting that decides their result, and only those."""
+
+import pathlib
+
+from rlsel.cli import load_config_file
+from rlsel.jobs.compare import run_dir
+
+CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "experiments" / "configs"
+
+
+def configs():
+    return load_config_file(CONFIGS / "select.py"), load_config_file(CONFIGS / "finetune.py")
+
+
+def test_a_changed_selection_setting_moves_the_run_and_the_same_settings_find_it_again():
+    select, finetune = configs()
+    first = run_dir(pathlib.Path("r"), select, finetune, "random", 0)
+    assert first == run_dir(pathlib.Path("r"), select, finetune, "random", 0)
+    assert first.parent == pathlib.Path("r") / "random" and first.name.startswith("seed0-")
+    select.label_noise = 0.3
+    assert run_dir(pathlib.Path("r"), select, finetune, "random", 0) != first
+    finetune.train.learning_rate = 5e-5
+    select.label_noise = 0.0
+    assert run_dir(pathlib.Path("r"), select, finetune, "random", 0) != first
+
+
+def test_ppo_settings_key_ppo_runs_but_not_baselines():
+    select, finetune = configs()
+    before = {m: run_dir(pathlib.Path("r"), select, finetune, m, 1) for m in ("ppo", "typiclust", "full")}
+    select.ppo.lr = 1e-4
+    after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 1) for m in before}
+    assert after["ppo"] != before["ppo"]
+    assert after["typiclust"] == before["typiclust"] and after["full"] == before["full"]
+    select.prepare.chunk_size = 4  # a selection setting: moves selections, not full-data finetunes
+    assert run_dir(pathlib.Path("r"), select, finetune, "typiclust", 1) != before["typiclust"]
+    assert run_dir(pathlib.Path("r"), select, finetune, "full", 1) == before["full"]
