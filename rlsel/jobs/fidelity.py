@@ -78,8 +78,9 @@ def run_fidelity(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
         "full_subset_scores": full,
         "strong_scores": strong,
         "finetune": finetuned,
-        "subset_sizes": [int(prepared.pool.sizes[m].sum()) for m in masks],
-        "subset_clusters": [np.flatnonzero(m).tolist() for m in masks],
+        "subset_sizes": [len(prepared.pool.units.expand(m)) for m in masks],
+        "subset_clusters": [np.flatnonzero(np.reshape(m, prepared.pool.units.rows.shape[:2]).any(1)).tolist()
+                            for m in masks],
         "num_train": len(prepared.train_y),
         "num_val": len(prepared.val_y),
         "timings": {k: round(v, 3) for k, v in timings.items()},

@@ -22,7 +22,7 @@ from rlsel.selectors.decode import decode_episode
 
 
 def random_episodes(ctx: SelectionContext, key: jax.Array, num: int) -> tuple[np.ndarray, np.ndarray]:
-    """Final cluster masks [K, C] and env proxy scores [K] of `num` uniformly random valid episodes."""
+    """Final unit masks [K, C * J] and env proxy scores [K] of `num` uniformly random valid episodes."""
     play = lambda k: decode_episode(ctx.env, ctx.env_params, random_choice, k)[0]
     states = jax.jit(jax.vmap(play))(jax.random.split(key, num))
     return np.asarray(states.selected), np.asarray(states.score, np.float64)
@@ -33,21 +33,25 @@ def full_subset_scores(ctx: SelectionContext, masks: np.ndarray, key: jax.Array)
     prepared, proxy = ctx.prepared, ctx.env.proxy
     data = ctx.env_params.data.replace(x_val=jnp.asarray(ctx.projection(prepared.val_x)),
                                        y_val=jnp.asarray(prepared.val_y, jnp.int32))
-    if isinstance(proxy, RidgeProxy):  # per-cluster Gram matrices already sum over every member
-        score = lambda mask, k: proxy.score_weights(proxy.fit_mask(mask, data), data)
-    else:  # one "cluster" holding every train row, weighted by membership of the subset
-        data = data.replace(x_sub=jnp.asarray(ctx.projection(prepared.train_x))[None],
-                            y_sub=jnp.asarray(prepared.train_y, jnp.int32)[None])
-        weights = class_weights(prepared.train_y, data.num_classes, ctx.env_config.proxy.class_balanced)
-        row_weights = jnp.asarray(weights[prepared.train_y])
-
-        def score(mask, k):
-            rows = data.replace(w_sub=(mask[prepared.pool.assignments] * row_weights)[None])
-            params = proxy.train(proxy.module.init(k, data.x_val[:1]), jnp.ones(1, bool), rows)
-            return proxy.score_params(params, rows)
-
     keys = jax.random.split(key, len(masks))
-    return np.asarray(jax.jit(jax.vmap(score))(jnp.asarray(masks), keys), np.float64)
+    if isinstance(proxy, RidgeProxy):  # per-unit Gram matrices already sum over every row of the unit
+        score = lambda mask, k: proxy.score_weights(proxy.fit_mask(mask, data), data)
+        return np.asarray(jax.jit(jax.vmap(score))(jnp.asarray(masks), keys), np.float64)
+    # one "unit" holding every train row, weighted by membership of the subset
+    data = data.replace(x_sub=jnp.asarray(ctx.projection(prepared.train_x))[None],
+                        y_sub=jnp.asarray(prepared.train_y, jnp.int32)[None])
+    weights = class_weights(prepared.train_y, data.num_classes, ctx.env_config.proxy.class_balanced)
+    row_weights = jnp.asarray(weights[prepared.train_y])
+    members = np.zeros((len(masks), len(prepared.train_y)), np.float32)
+    for i, mask in enumerate(masks):
+        members[i, prepared.pool.units.expand(mask)] = 1.0
+
+    def score(member, k):
+        rows = data.replace(w_sub=(member * row_weights)[None])
+        params = proxy.train(proxy.module.init(k, data.x_val[:1]), jnp.ones(1, bool), rows)
+        return proxy.score_params(params, rows)
+
+    return np.asarray(jax.jit(jax.vmap(score))(jnp.asarray(members), keys), np.float64)
 
 
 def strong_accuracy(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, max_iter: int) -> float:

@@ -102,7 +102,7 @@ def test_script_writes_fidelity_json_on_tiny_data(tmp_path):
     config.dataset = str(planted_text.write_jsonl(tmp_path / "tiny.jsonl", 300, 0))
     config.update(cache_dir=str(tmp_path / "c"), budget=0.2, num_subsets=5, finetune_subsets=2)
     config.prepare.update(embedder="hash", num_clusters=10, per_cluster=8, val_size=20)
-    config.proxy.kind = "mlp"
+    config.proxy.update(kind="mlp", metric="accuracy")  # scores in [0, 1]
     config.finetune.model = str(planted_text.write_tiny_bert_folder(tmp_path / "bert"))
     config.finetune.train.update(min_steps=4, max_steps=4, batch_size=8, eval_every=2, max_length=16)
     record = run_fidelity(config, tmp_path / "out")
