@@ -15,24 +15,24 @@ def get_config() -> ml_collections.ConfigDict:
     c.budget = 0.05  # fraction of the train split
     c.budget_mode = "examples"  # examples | clusters
     c.seed = 0
-    c.observe_error = False  # the policy sees the proxy's current loss at each cluster's next chunk
-    c.decode = "greedy"  # greedy decode of the trained policy, or "best": best state seen in training
+    c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(
-        embedder="minilm", num_clusters=200, stratified=True, per_cluster=32, chunk_size=0, order="typical",
-        reward_train=0, val_size=512,
+        embedder="minilm", num_clusters=200, stratified=True, per_cluster=32, chunk_size=2, order="typical",
+        reward_train=2048, val_size=512,
         split_seed=0, val_fraction=0.1, test_fraction=0.1,
     ))
     c.proxy = ml_collections.ConfigDict(dict(
-        kind="ridge", metric="accuracy", dim=64, ridge_lambda=1.0, class_balanced=False,
+        kind="ridge", metric="neg_loss", dim=64, ridge_lambda=1.0, class_balanced=False,
         train_steps=50, learning_rate=0.05, weight_decay=1e-4, hidden=64, warm_start=False,
     ))
     c.ppo = ml_collections.ConfigDict(dict(
-        num_envs=32, num_steps=16, total_timesteps=128_000, update_epochs=4, num_minibatches=4,
+        num_envs=32, num_steps=16, total_timesteps=512_000, update_epochs=4, num_minibatches=4,
         network="mlp", hidden_size=64, num_layers=2, activation="tanh", anneal_lr=True,
-        lr=1e-3, gamma=1.0, gae_lambda=0.95, clip_eps=0.2, ent_coef=0.0, vf_coef=0.5, max_grad_norm=0.5,
+        lr=3e-3, gamma=0.9, gae_lambda=0.9, clip_eps=0.2, ent_coef=0.0, vf_coef=0.5, max_grad_norm=0.5,
         chunk_updates=25,
+        decode_samples=64,  # besides the greedy episode, sample this many from the policy and keep the best
     ))
     c.dqn = ml_collections.ConfigDict(dict(
         num_envs=16, total_timesteps=64_000, buffer_size=20_000, batch_size=128, learning_starts=1_000,

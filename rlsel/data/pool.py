@@ -59,7 +59,8 @@ def build_pool(
     """Subsample `per_cluster` members of every cluster and `val_size` of the validation `reward_rows` (all
     rows when None), deterministically. With `chunk_size` b > 0 a cluster's first `per_cluster` members in
     `order` (which needs the embeddings `x`) are its selectable chunks of b; else whole clusters are.
-    `reward_train` random train rows are held out of every chunk for the reward to score on."""
+    `reward_train` random train rows (at most a quarter of them) are held out of every chunk for the reward
+    to score on."""
     assignments = np.asarray(assignments, dtype=np.int32)
     labels = np.asarray(labels, dtype=np.int32)
     if assignments.shape != labels.shape:
@@ -85,7 +86,8 @@ def build_pool(
         raise ValueError("chunked units order members by their embeddings: pass x")
     if reward_train and not chunk_size:
         raise ValueError("reward_train rows are held out of chunks: use it with chunk_size > 0")
-    held = np.sort(np.random.default_rng([seed, 1]).permutation(len(labels))[:reward_train]).astype(np.int32)
+    held_count = min(reward_train, len(labels) // 4)  # at most a quarter of the pool leaves the chunks
+    held = np.sort(np.random.default_rng([seed, 1]).permutation(len(labels))[:held_count]).astype(np.int32)
     unit_assignments = assignments.copy()
     unit_assignments[held] = -1
     units = build_units(x, unit_assignments, num_clusters, chunk_size=chunk_size,

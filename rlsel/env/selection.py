@@ -69,7 +69,8 @@ def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np
     """Per-cluster descriptors: leading coordinates of the members' mean projected features, log size,
     label mix. Few centroid coordinates keep per-cluster policies cheap (their cost grows with F)."""
     sizes = pool.sizes.astype(np.float32)
-    x_sub = np.asarray(data.x_sub)[..., :feature_dim].reshape(pool.num_clusters, -1, min(feature_dim, data.x_sub.shape[-1]))
+    dim = min(feature_dim, data.x_sub.shape[-1])
+    x_sub = np.asarray(data.x_sub)[..., :dim].reshape(pool.num_clusters, -1, dim)
     real = (np.asarray(data.w_sub) > 0).reshape(pool.num_clusters, -1)
     weights = real / np.maximum(real.sum(1, keepdims=True), 1)
     centroid = np.einsum("cm,cmd->cd", weights, x_sub)

@@ -13,11 +13,11 @@ from rlsel.selectors.registry import METHODS
 from test_run import dataset_file, tiny_config  # noqa: F401  (dataset_file is a fixture)
 
 PINNED = {
-    "ppo": "1ffc885a9e31c493",
-    "dqn": "eae20d9b9d0da636",
-    "greedy": "876b3c3f5532feeb",
+    "ppo": "3303e61966c930a3",
+    "dqn": "2956da5251924b8c",
+    "greedy": "4e73e9317b9d6ecb",
     "random": "2eb75a47057a995a",
-    "random_clusters": "680ddbd3c2385c09",
+    "random_clusters": "3fe559b565e70ac2",
     "stratified_random": "c3b4da6a27fd7e78",
     "balanced_random": "2ba4a55ef5956b2b",
     "typiclust": "2e55fea32d5b61e6",
