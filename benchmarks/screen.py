@@ -4,7 +4,7 @@
       --cells='random;typiclust;ppo:prepare.chunk_size=4,proxy.metric=neg_loss'
 
 A cell is `METHOD[:FIELD=VALUE,...]`, overrides of experiments/configs/select.py. Each (cell, seed) runs
-`run_selection` into OUT_DIR/runs/CELL/seedS (reused when its selection.json exists) and is scored by
+`run_selection` into RUNS/DATASET/CELL/seedS (reused when its selection.json exists) and is scored by
 `proxy_heldout_score` (the ridge proxy's accuracy on the model-choice half of validation), `lr_choice`:
 logistic regression on the frozen embeddings of the subset, accuracy on the same model-choice half, and
 `lr_pool`: the same model's accuracy on every train row outside the subset that no reward reads (many
@@ -16,21 +16,20 @@ import csv
 import json
 import pathlib
 import re
-import sys
-
-sys.path[:] = [p for p in sys.path if not p.endswith("benchmarks")]
 
 import numpy as np
 from absl import app, flags
 from sklearn.linear_model import LogisticRegression
 
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.selectors.run import context_from_config, run_selection
+from rlsel.jobs.select import context_from_config, run_selection
 
 _DATASET = flags.DEFINE_string("dataset", "movie_sentences", "Dataset (built-in name, file or hf:ID).")
 _SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Selection seeds.")
 _CELLS = flags.DEFINE_string("cells", "random;ppo", "Cells separated by ';' (see module docstring).")
 _OUT = flags.DEFINE_string("out", "runs/screen/screen.csv", "Output csv; runs go beside it.")
+_RUNS = flags.DEFINE_string("runs", "runs/screen", "Folder for the selection runs (they hold dataset texts: keep "
+                             "them out of the repository).")
 _LABEL_NOISE = flags.DEFINE_float("label_noise", 0.0, "Passed to every cell as config.label_noise.")
 
 CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select.py"
@@ -78,7 +77,8 @@ def main(argv):
     for cell in filter(None, (c.strip() for c in _CELLS.value.split(";"))):
         for seed in map(int, _SEEDS.value):
             config = cell_config(cell, _DATASET.value, seed)
-            workdir = out.parent / "runs" / re.sub(r"[^A-Za-z0-9_.=-]+", "_", cell) / f"seed{seed}"
+            name = re.sub(r"[^A-Za-z0-9_.=-]+", "_", cell)
+            workdir = pathlib.Path(_RUNS.value) / _DATASET.value / name / f"seed{seed}"
             path = workdir / "selection.json"
             record = json.loads(path.read_text()) if path.exists() else run_selection(config, workdir, progress=False)
             ctx, _ = context_from_config(config)
@@ -105,8 +105,9 @@ def main(argv):
     for cell in dict.fromkeys(r["cell"] for r in rows):
         part = [r for r in rows if r["cell"] == cell]
         mean = lambda k: np.mean([r[k] for r in part])
-        print(f"{cell:60s} lr_choice {mean('lr_choice'):.4f}  lr_pool {mean('lr_pool'):.4f}  heldout {mean('proxy_heldout_score'):.4f}  "
-              f"reward {mean('proxy_val_score'):.4f}  clusters {mean('clusters_touched'):.0f}  n {mean('num_selected'):.0f}")
+        print(f"{cell:60s} lr_choice {mean('lr_choice'):.4f}  lr_pool {mean('lr_pool'):.4f}  "
+              f"heldout {mean('proxy_heldout_score'):.4f}  reward {mean('proxy_val_score'):.4f}  "
+              f"clusters {mean('clusters_touched'):.0f}  n {mean('num_selected'):.0f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""Does PPO's learning matter? Its subset against the same MDP's random policy and two searches, on the reward.
+
+  python benchmarks/learning_matters.py --runs=runs/compare_movie --seeds=0,1,2 \
+      --out=results/learning_matters_movie_sentences.json
+
+For each seed, reads the `ppo` and `greedy` selection.json that experiments/compare.py wrote under RUNS (the
+default select config), rebuilds that seed's MDP, and plays (a) the random policy: the mean of N episodes,
+and (b) random search: the best of those N episodes by return, N = PPO's env steps / episode length, so it
+spends as many proxy calls as PPO's training. Every subset is scored by the reward's own score and by
+`proxy_heldout_score` (rows the reward never read). Greedy spends C proxy calls per step.
+"""
+
+import json
+import pathlib
+
+import jax
+import numpy as np
+from absl import app, flags
+
+from rlsel.cli import load_config_file, quiet_library_logs
+from rlsel.env.rollouts import max_episode_length, random_choice, rollout
+from rlsel.jobs.select import context_from_config
+from rlsel.outputs import write_json
+from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
+
+_RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding ppo and greedy.")
+_SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
+_OUT = flags.DEFINE_string("out", "results/learning_matters_movie_sentences.json", "Output json.")
+
+CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select.py"
+
+
+def scores(ctx, indices) -> dict:
+    """The reward's own score and the held-out proxy accuracy of a subset."""
+    p, proxy = ctx.prepared, ctx.env_config.proxy
+    reward = subset_proxy_score(proxy, ctx.projection, p.train_x, p.train_y, indices, ctx.env_params.data)
+    heldout = subset_heldout_score(proxy, ctx.projection, p.train_x, p.train_y, indices,
+                                   p.val_x[p.choice_rows], p.val_y[p.choice_rows], p.num_classes)
+    return {"reward_score": round(reward, 4), "heldout": round(heldout, 4)}
+
+
+def main(argv):
+    del argv
+    quiet_library_logs()
+    rows = []
+    for seed in map(int, _SEEDS.value):
+        picked = {m: json.loads(next(pathlib.Path(_RUNS.value, m).glob(f"seed{seed}-*/selection.json")).read_text())
+                  for m in ("ppo", "greedy")}
+        config = load_config_file(CONFIG)
+        config.update(dataset=picked["ppo"]["dataset"], seed=seed)
+        ctx, _ = context_from_config(config)
+        length = max_episode_length(ctx.env_params)
+        episodes = int(np.ceil(picked["ppo"]["config"]["ppo"]["total_timesteps"] / length))
+        play = jax.jit(jax.vmap(lambda k: rollout(ctx.env, ctx.env_params, k, random_choice, length)[:2]))
+        returns, best_state, best_return = [], None, -np.inf
+        for keys in np.array_split(np.asarray(jax.random.split(jax.random.key(seed), episodes)), -(-episodes // 256)):
+            states, rets = play(jax.numpy.asarray(keys))
+            returns.append(np.asarray(rets))
+            if float(rets.max()) > best_return:
+                best_return = float(rets.max())
+                best_state = np.asarray(states.selected)[int(np.argmax(rets))]
+        returns = np.concatenate(returns)
+        row = {"seed": seed, "episode_length": length, "random_episodes": episodes,
+               "random_policy_mean_return": round(float(returns.mean()), 4),
+               "random_search_best_return": round(best_return, 4),
+               "random_search": scores(ctx, ctx.prepared.pool.units.expand(best_state))}
+        for method, record in picked.items():
+            row[method] = {**scores(ctx, np.asarray(record["indices"])),
+                           "episode_return": round(record.get("episode_return", float("nan")), 4)}
+        rows.append(row)
+        print(row, flush=True)
+    write_json(pathlib.Path(_OUT.value), {"rows": rows, "runs": _RUNS.value})
+
+
+if __name__ == "__main__":
+    app.run(main)
