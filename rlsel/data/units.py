@@ -39,8 +39,8 @@ class Units:
 def typicality(x: np.ndarray, k: int = 20) -> np.ndarray:
     """[n] inverse mean cosine distance to the k nearest other rows (all rows when n <= k)."""
     n = len(x)
-    if n == 1:
-        return np.ones(1, np.float32)
+    if n <= 1:
+        return np.ones(n, np.float32)
     unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     dist = 1.0 - unit @ unit.T
     np.fill_diagonal(dist, np.inf)

@@ -43,6 +43,14 @@ def test_whole_clusters_are_one_unit_each_holding_every_member():
     np.testing.assert_array_equal(units.expand(np.array([True, False])), np.arange(11))
 
 
+def test_an_empty_cluster_offers_no_chunk():
+    x, assignments = blobs()
+    assignments = np.where(assignments == 1, 2, assignments)  # cluster 1 loses every member
+    units = build_units(x, assignments, 3, chunk_size=2, max_chunks=2, order="typical", seed=0)
+    assert typicality(x[:0]).shape == (0,)
+    np.testing.assert_array_equal(units.cost[1], [0, 0])
+
+
 def test_random_order_depends_on_the_seed_only():
     x, assignments = blobs()
     make = lambda seed: build_units(x, assignments, 2, chunk_size=2, max_chunks=2, order="random", seed=seed).rows
