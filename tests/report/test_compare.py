@@ -18,8 +18,11 @@ def _row(method, seed, acc):
 def test_mean_ci95_uses_student_t():
     mean, half = mean_ci95([0.70, 0.72, 0.74])
     assert mean == pytest.approx(0.72)
-    assert half == pytest.approx(4.303 * 0.02 / math.sqrt(3))
+    assert half == pytest.approx(4.303 * 0.02 / math.sqrt(3), rel=1e-3)
     assert math.isnan(mean_ci95([0.5])[1])
+    values = [0.70 + 0.01 * i for i in range(13)]  # 12 degrees of freedom: t, not the normal 1.96
+    sd = math.sqrt(sum((v - 0.76) ** 2 for v in values) / 12)
+    assert mean_ci95(values)[1] == pytest.approx(2.1788 * sd / math.sqrt(13), rel=1e-4)
 
 
 def test_table_and_csv(tmp_path):
