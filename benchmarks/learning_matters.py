@@ -53,8 +53,9 @@ def main(argv):
         episodes = int(np.ceil(picked["ppo"]["config"]["ppo"]["total_timesteps"] / length))
         play = jax.jit(jax.vmap(lambda k: rollout(ctx.env, ctx.env_params, k, random_choice, length)[:2]))
         returns, best_state, best_return = [], None, -np.inf
-        for keys in np.array_split(np.asarray(jax.random.split(jax.random.key(seed), episodes)), -(-episodes // 256)):
-            states, rets = play(jax.numpy.asarray(keys))
+        keys = jax.random.split(jax.random.key(seed), episodes)
+        for start in range(0, episodes, 256):
+            states, rets = play(keys[start:start + 256])
             returns.append(np.asarray(rets))
             if float(rets.max()) > best_return:
                 best_return = float(rets.max())
