@@ -85,7 +85,8 @@ def build_pool(
     if chunk_size and x is None:
         raise ValueError("chunked units order members by their embeddings: pass x")
     if reward_train and not chunk_size:
-        raise ValueError("reward_train rows are held out of chunks: use it with chunk_size > 0")
+        raise ValueError("prepare.reward_train holds train rows out of chunks, and whole clusters "
+                         "(prepare.chunk_size=0) have none: set prepare.reward_train=0 with them")
     held_count = min(reward_train, len(labels) // 4)  # at most a quarter of the pool leaves the chunks
     held = np.sort(np.random.default_rng([seed, 1]).permutation(len(labels))[:held_count]).astype(np.int32)
     unit_assignments = assignments.copy()

@@ -106,7 +106,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             cost = pool.units.cost.reshape(-1)
             budget = self.config.budget * float(pool.sizes.sum())
         elif pool.units.chunked:
-            raise ValueError("budget_mode 'clusters' counts whole clusters; use it with prepare.chunk_size=0")
+            raise ValueError("budget_mode 'clusters' counts whole clusters; use it with prepare.chunk_size=0 "
+                             "and prepare.reward_train=0")
         else:
             cost = np.ones(pool.num_clusters, np.float32)
             budget = float(np.floor(self.config.budget * pool.num_clusters + 1e-9))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from rlsel.data.pool import build_pool
 from rlsel.data.units import build_units, typicality
 
 
@@ -62,3 +63,10 @@ def test_unknown_order_is_a_clear_error():
     x, assignments = blobs()
     with pytest.raises(ValueError, match="unit order 'densest' is not one of"):
         build_units(x, assignments, 2, chunk_size=2, max_chunks=2, order="densest", seed=0)
+
+
+def test_held_out_reward_rows_need_chunks_and_the_error_says_which_settings():
+    x, assignments = blobs()
+    with pytest.raises(ValueError, match="set prepare.reward_train=0"):
+        build_pool(assignments, assignments % 2, x[:2], 2, 10, per_cluster=4, val_size=5, seed=0,
+                   reward_train=3)
