@@ -21,7 +21,7 @@ from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.env.rollouts import max_episode_length, random_choice, rollout
 from rlsel.jobs.select import context_from_config
 from rlsel.outputs import write_json
-from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
+from rlsel.proxy.evaluate import subset_scores
 
 _RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding ppo and greedy.")
 _SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
@@ -33,9 +33,8 @@ CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "confi
 def scores(ctx, indices) -> dict:
     """The reward's own score and the held-out proxy accuracy of a subset."""
     p, proxy = ctx.prepared, ctx.env_config.proxy
-    reward = subset_proxy_score(proxy, ctx.projection, p.train_x, p.train_y, indices, ctx.env_params.data)
-    heldout = subset_heldout_score(proxy, ctx.projection, p.train_x, p.train_y, indices,
-                                   p.val_x[p.choice_rows], p.val_y[p.choice_rows], p.num_classes)
+    reward, heldout = subset_scores(proxy, ctx.projection, p.train_x, p.train_y, indices, ctx.env_params.data,
+                                    p.val_x[p.choice_rows], p.val_y[p.choice_rows])
     return {"reward_score": round(reward, 4), "heldout": round(heldout, 4)}
 
 

@@ -13,7 +13,7 @@ import ml_collections
 
 from rlsel.jobs.settings import select_settings
 from rlsel.outputs import versions, write_selection
-from rlsel.proxy.evaluate import subset_heldout_score, subset_proxy_score
+from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.context import SelectionContext, prepare_context
 from rlsel.selectors.registry import get_selector
 from rlsel.workdir import check_workdir
@@ -40,13 +40,10 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     selection = get_selector(settings.method)(ctx, jax.random.key(settings.seed), settings.selector)
     timings["select_s"] = time.perf_counter() - start
 
-    proxy_config = ctx.env_config.proxy
-    score = subset_proxy_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
-                               selection.indices, ctx.env_params.data)
     choice = prepared.choice_rows
-    heldout = subset_heldout_score(proxy_config, ctx.projection, prepared.train_x, prepared.train_y,
-                                   selection.indices, prepared.val_x[choice], prepared.val_y[choice],
-                                   prepared.num_classes)
+    score, heldout = subset_scores(ctx.env_config.proxy, ctx.projection, prepared.train_x, prepared.train_y,
+                                   selection.indices, ctx.env_params.data, prepared.val_x[choice],
+                                   prepared.val_y[choice])
     record = {
         "method": settings.method,
         "dataset": settings.dataset,

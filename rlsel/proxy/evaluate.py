@@ -27,15 +27,11 @@ def _score(metric: str, weights: jnp.ndarray, x: jnp.ndarray, y: np.ndarray) -> 
     return float(metrics.score(metric, x1 @ weights, jnp.asarray(y, jnp.int32), least_squares=True))
 
 
-def subset_proxy_score(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
-                       indices: np.ndarray, data: ProxyData) -> float:
-    """The reward's own score (config.metric on the reward rows) of the head fitted on these train rows."""
+def subset_scores(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
+                  indices: np.ndarray, data: ProxyData, heldout_x: np.ndarray, heldout_y: np.ndarray
+                  ) -> tuple[float, float]:
+    """(reward score, held-out accuracy) of the head fitted once on these train rows: `config.metric` on the
+    reward rows, and accuracy on validation rows the reward never read (`heldout_x`, `heldout_y`)."""
     weights = fit_subset(config, projection, train_x, train_y, indices, data.num_classes)
-    return _score(config.metric, weights, jnp.asarray(data.x_val), np.asarray(data.y_val))
-
-
-def subset_heldout_score(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
-                         indices: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, num_classes: int) -> float:
-    """Accuracy of the same head on validation rows the reward never read (`val_x`, `val_y`)."""
-    weights = fit_subset(config, projection, train_x, train_y, indices, num_classes)
-    return _score("accuracy", weights, jnp.asarray(projection(val_x)), val_y)
+    reward = _score(config.metric, weights, jnp.asarray(data.x_val), np.asarray(data.y_val))
+    return reward, _score("accuracy", weights, jnp.asarray(projection(heldout_x)), heldout_y)

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from rlsel.data.kmeans import stratified_kmeans
-from rlsel.proxy.ridge import solve
+from rlsel.proxy.evaluate import fit_subset
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.quota import label_quota, numpy_rng, proportional, rank_in_group, take_per_group
@@ -57,11 +57,10 @@ def select_val_similarity(ctx: SelectionContext, key: jax.Array) -> Selection:
 def _ridge_losses(ctx: SelectionContext, fit_rows: np.ndarray) -> np.ndarray:
     """Squared error to the one-hot label of every train row, under the ridge proxy fitted on `fit_rows`."""
     p = ctx.prepared
+    weights = fit_subset(ctx.env_config.proxy, ctx.projection, p.train_x, p.train_y, fit_rows, p.num_classes)
     z = ctx.projection(p.train_x)
     z1 = np.concatenate([z, np.ones((len(z), 1), np.float32)], axis=1)
     onehot = np.eye(p.num_classes, dtype=np.float32)[p.train_y]
-    fit = z1[fit_rows]
-    weights = solve(jnp.asarray(fit.T @ fit), jnp.asarray(fit.T @ onehot[fit_rows]), ctx.env_config.proxy.ridge_lambda)
     return np.sum((z1 @ np.asarray(weights) - onehot) ** 2, axis=1)
 
 

@@ -9,13 +9,13 @@ from rlsel.env.rollouts import greedy_choice, random_choice
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode
+from rlsel.selectors.quota import numpy_rng
 
 
 def select_random(ctx: SelectionContext, key: jax.Array) -> Selection:
     """Uniform over train examples, exactly the example budget."""
-    seed = int(jax.random.randint(key, (), 0, 2**31 - 1))
     n = len(ctx.prepared.train_y)
-    indices = np.sort(np.random.default_rng(seed).choice(n, ctx.budget_examples, replace=False))
+    indices = np.sort(numpy_rng(key).choice(n, ctx.budget_examples, replace=False))
     return Selection(indices=indices, clusters=None)
 
 

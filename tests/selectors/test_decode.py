@@ -10,7 +10,7 @@ from rlsel.data.synthetic import planted_clusters
 from rlsel.env.rollouts import random_choice
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
-from rlsel.proxy.evaluate import subset_proxy_score
+from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.context import make_context
 from rlsel.selectors.decode import decode, decode_best
 
@@ -37,8 +37,9 @@ def test_the_best_of_greedy_and_sampled_episodes_wins_and_is_the_subset_returned
     assert info["winner"] == "sampled" and info["sampled_returns_max"] > info["greedy_return"]
     assert best.extra["episode_return"] == info["sampled_returns_max"]
     assert info["greedy_return"] == plain.extra["episode_return"]
-    score = lambda s: subset_proxy_score(ctx.env_config.proxy, ctx.projection, ctx.prepared.train_x,
-                                         ctx.prepared.train_y, s.indices, ctx.env_params.data)
+    p = ctx.prepared
+    score = lambda s: subset_scores(ctx.env_config.proxy, ctx.projection, p.train_x, p.train_y, s.indices,
+                                    ctx.env_params.data, p.val_x, p.val_y)[0]
     assert score(best) > score(plain)
     np.testing.assert_array_equal(best.indices, decode_best(ctx, first_valid, random_choice, jax.random.key(0),
                                                             num_samples=16).indices)
