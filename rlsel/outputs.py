@@ -40,12 +40,13 @@ def _jsonable(value):
 
 
 def write_selection(workdir: pathlib.Path, subset: datasets.Dataset, record: dict[str, Any]) -> None:
-    """`subset.jsonl` (text and label name), `subset/` (save_to_disk) and `selection.json`, staged in the
-    workdir and moved into place as one unit, `selection.json` last (see `rlsel.workdir.commit`)."""
+    """`subset.jsonl` (text, label name, and `row_id`: the example's 0-based row in the user's file or source
+    split), `subset/` (save_to_disk) and `selection.json`, staged in the workdir and moved into place as one
+    unit, `selection.json` last (see `rlsel.workdir.commit`)."""
     staged = staging(workdir)
     names = subset.features["label"].names
-    lines = (json.dumps({"text": text, "label": names[label]}) + "\n"
-             for text, label in zip(subset["text"], subset["label"]))
+    lines = (json.dumps({"text": text, "label": names[label], "row_id": row}) + "\n"
+             for text, label, row in zip(subset["text"], subset["label"], subset["row_id"]))
     write_text(staged / "subset.jsonl", "".join(lines))
     fresh_folder(staged / "subset")
     subset.save_to_disk(str(staged / "subset"))

@@ -18,13 +18,13 @@ import datasets
 import jax
 import numpy as np
 
-from rlsel.data.embed import embed_with_cache, get_embedder
 from rlsel.data.holdout import validation_halves
 from rlsel.data.integrity import digest, report_damaged
 from rlsel.data.kmeans import kmeans, stratified_kmeans
 from rlsel.data.pool import ClusterPool, build_pool
 from rlsel.data.sources import DatasetSpec
 from rlsel.data.splits import fingerprint
+from rlsel.data.vectors import split_embeddings
 from rlsel.io import atomic_write
 from rlsel.workdir import check_writable
 
@@ -126,9 +126,7 @@ def prepare(config: PrepareConfig) -> Prepared:
     timings["load_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    embedder = get_embedder(config.embedder)
-    train_x = embed_with_cache(embedder, splits["train"]["text"], cache / "embeddings")
-    val_x = embed_with_cache(embedder, splits["validation"]["text"], cache / "embeddings")
+    train_x, val_x = split_embeddings(config.embedder, splits, ("train", "validation"), cache / "embeddings")
     train_y = np.asarray(splits["train"]["label"], np.int32)
     val_y = np.asarray(splits["validation"]["label"], np.int32)
     timings["embed_s"] = time.perf_counter() - start

@@ -4,6 +4,7 @@ Specs: a built-in name (`movie_sentences`, `tweet_sentiment`, `newsgroups20`, `r
 Hugging Face hub (or a local dataset script/folder), or a path to a local .csv/.tsv/.jsonl/.json/.parquet file.
 A .json file holds an array of records or JSON Lines. A local file's text is decoded with `encoding`
 (default UTF-8); a row that does not decode is refused by number, never passed on as a `b'...'` string.
+A local file may bring its own embeddings (`precomputed`, see rlsel/data/vectors.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rlsel.data.builtin import BUILTIN
 from rlsel.data.errors import DataError
 from rlsel.data.noise import with_label_noise
 from rlsel.data.splits import build_splits
+from rlsel.data.vectors import PRECOMPUTED, attach_vectors, read_vectors
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that did not decode, kept by errors="surrogateescape"
 _SHAPE = 'an array of records [{"text": ..., "label": ...}, ...] or JSON Lines (one such object per line)'
@@ -126,7 +128,7 @@ def _columns(table: dict, text_column: str, label_column: str, where: str,
     return [str(t) for t in texts], list(labels)
 
 
-def _read_file(path: pathlib.Path, encoding: str) -> dict:
+def read_file(path: pathlib.Path, encoding: str = "utf-8") -> dict:
     """A local data file as columns, decoded from `encoding`."""
     if not path.exists():
         raise DataError(f"dataset file {path} does not exist; pass a built-in name, hf:ID or an existing file")
@@ -174,10 +176,11 @@ def _load_hf(hub_id: str, text_column: str, label_column: str, hf_config: str | 
 
 
 def _builtin(name: str) -> dict:
-    train, test = BUILTIN[name]()
-    parts = {"train": tuple(zip(*[(t, y) for t, y in train if t.strip()]))}
-    if test is not None:
-        parts["test"] = tuple(zip(*[(t, y) for t, y in test if t.strip()]))
+    """(texts, labels, row_ids) per source split; row ids count the source's records, empty texts included."""
+    parts = {}
+    for split, records in zip(("train", "test"), BUILTIN[name]()):
+        if records is not None:
+            parts[split] = tuple(map(list, zip(*[(t, y, row) for row, (t, y) in enumerate(records) if t.strip()])))
     return parts
 
 
@@ -191,21 +194,29 @@ def load_splits(
     test_fraction: float = 0.1,
     hf_config: str | None = None,
     encoding: str = "utf-8",
+    precomputed: bool = False,
+    embedding_column: str = "",
 ) -> datasets.DatasetDict:
-    """Load `spec` into deterministic train/validation/test splits with `text` and ClassLabel `label`;
-    `encoding` is the codec of a local file's text (built-in and hf: sets decode themselves)."""
-    if spec in BUILTIN:
-        parts = _builtin(spec)
-    elif spec.startswith("hf:"):
-        parts = _load_hf(spec[3:], text_column, label_column, hf_config)
+    """Load `spec` into deterministic train/validation/test splits with `text`, ClassLabel `label` and `row_id`;
+    `encoding` is the codec of a local file's text (built-in and hf: sets decode themselves). With `precomputed`,
+    a local file's own vectors (`embedding_column`, else FILE.npy) become each split's `embedding` column."""
+    vectors = None
+    if spec in BUILTIN or spec.startswith("hf:"):
+        if precomputed:
+            raise DataError(f"precomputed embeddings come with a local data file (FILE.npy beside it, or an "
+                            f"embedding column); '{spec}' is not one: use another --config.prepare.embedder")
+        parts = _builtin(spec) if spec in BUILTIN else _load_hf(spec[3:], text_column, label_column, hf_config)
     else:
         path = pathlib.Path(spec).expanduser()
         if path.suffix == "" and not path.exists():
             raise DataError(
                 f"unknown dataset '{spec}': use a built-in name ({', '.join(BUILTIN)}), hf:ID, or a file path"
             )
-        parts = {"train": _columns(_read_file(path, encoding), text_column, label_column, str(path), encoding)}
-    return build_splits(
+        table = read_file(path, encoding)
+        parts = {"train": _columns(table, text_column, label_column, str(path), encoding)}
+        if precomputed:
+            vectors = read_vectors(path, table, embedding_column, len(parts["train"][0]))
+    splits = build_splits(
         parts["train"],
         parts.get("test"),
         validation=parts.get("validation"),
@@ -213,6 +224,7 @@ def load_splits(
         val_fraction=val_fraction,
         test_fraction=test_fraction,
     )
+    return splits if vectors is None else attach_vectors(splits, vectors)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,17 +240,26 @@ class DatasetSpec:
     test_fraction: float = 0.1
     encoding: str = "utf-8"
     label_noise: float = 0.0  # fraction of train labels flipped, seeded by split_seed (val and test clean)
+    precomputed: bool = False  # the file brings its vectors: `embedding_column`, else FILE.npy beside it
+    embedding_column: str = ""
+
+    def __post_init__(self):
+        if self.embedding_column and not self.precomputed:
+            raise DataError(f"embedding_column='{self.embedding_column}' names precomputed vectors: also set "
+                            "--config.prepare.embedder=precomputed to use them in place of the encoder")
 
     def load(self) -> datasets.DatasetDict:
         splits = load_splits(self.dataset, text_column=self.text_column, label_column=self.label_column,
                              seed=self.split_seed, val_fraction=self.val_fraction,
-                             test_fraction=self.test_fraction, hf_config=self.hf_config, encoding=self.encoding)
+                             test_fraction=self.test_fraction, hf_config=self.hf_config, encoding=self.encoding,
+                             precomputed=self.precomputed, embedding_column=self.embedding_column)
         return with_label_noise(splits, self.label_noise, self.split_seed * 1000 + 4)
 
 
 def spec_from_config(config: Any) -> DatasetSpec:
     """The spec of a select or finetune config (a ConfigDict, or the dict a selection.json records): its
-    top-level dataset fields and `prepare`'s split fields; an empty dataset means the default."""
+    top-level dataset fields, `prepare`'s split fields and whether its embedder is `precomputed`; an empty dataset
+    means the default."""
     default, prepare = DatasetSpec(), config.get("prepare") or {}
     return DatasetSpec(
         dataset=config.get("dataset") or default.dataset,
@@ -250,4 +271,6 @@ def spec_from_config(config: Any) -> DatasetSpec:
         test_fraction=prepare.get("test_fraction", default.test_fraction),
         encoding=config.get("encoding", default.encoding),
         label_noise=float(config.get("label_noise", default.label_noise)),
+        precomputed=prepare.get("embedder") == PRECOMPUTED,
+        embedding_column=config.get("embedding_column", default.embedding_column),
     )

@@ -4,7 +4,8 @@ Exact duplicate texts are removed (first occurrence kept) and train texts that a
 source-provided test split are dropped, so no text is ever on both sides of a split. A text whose copies
 disagree on the label (anywhere in the dataset) is dropped everywhere, and counted in a `DedupeReport`.
 Carved splits are stratified by label and fixed by the seed; a class too small to reach every carved split
-is refused rather than left out of validation or test.
+is refused rather than left out of validation or test. Every example keeps a `row_id`: its 0-based position in
+the source split it came from (a local file's data row), so any selection can be traced back to the user's rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from absl import logging
 
 from rlsel.data.errors import DataError
 
+EMBEDDING = "embedding"  # the column of a split's precomputed vectors, when its data brings them
+
 
 def class_names(labels: Sequence) -> list[str]:
     """Sorted label vocabulary as strings (numeric labels sort numerically)."""
@@ -29,22 +32,21 @@ def class_names(labels: Sequence) -> list[str]:
     return sorted(str(v) for v in unique)
 
 
-def dedupe(texts: list[str], labels: list, exclude: set[str] = frozenset()) -> tuple[list[str], list]:
-    """Keep the first occurrence of each text, dropping texts listed in `exclude`."""
-    seen = set(exclude)
-    kept_texts, kept_labels = [], []
-    for text, label in zip(texts, labels):
+def dedupe(part: tuple[Sequence, ...], exclude: set[str] = frozenset()) -> tuple[list, ...]:
+    """Keep the first occurrence of each text, dropping texts listed in `exclude`; `part` is parallel columns
+    (texts, labels, and any others such as row ids), each filtered alike."""
+    seen, keep = set(exclude), []
+    for row, text in enumerate(part[0]):
         if text not in seen:
             seen.add(text)
-            kept_texts.append(text)
-            kept_labels.append(label)
-    return kept_texts, kept_labels
+            keep.append(row)
+    return tuple([column[row] for row in keep] for column in part)
 
 
-def conflicting_texts(parts: Sequence[tuple[Sequence[str], Sequence]]) -> set[str]:
+def conflicting_texts(parts: Sequence[tuple[Sequence, ...]]) -> set[str]:
     """Texts given more than one label across `parts`: no copy's label can be trusted, so all are dropped."""
     first_label, conflicts = {}, set()
-    for texts, labels in parts:
+    for texts, labels, *_ in parts:
         for text, label in zip(texts, labels):
             if first_label.setdefault(text, str(label)) != str(label):
                 conflicts.add(text)
@@ -85,30 +87,36 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.sort(np.concatenate(rest)), np.sort(np.concatenate(carved))
 
 
-def _as_dataset(texts: list[str], labels: list, features: datasets.Features) -> datasets.Dataset:
+def _as_dataset(texts: list[str], labels: list, rows: list[int], features: datasets.Features) -> datasets.Dataset:
     names = features["label"].names
     ids = [names.index(str(v)) for v in labels]
-    return datasets.Dataset.from_dict({"text": texts, "label": ids}, features=features)
+    return datasets.Dataset.from_dict({"text": texts, "label": ids, "row_id": rows}, features=features)
+
+
+def numbered(part: tuple[Sequence, ...]) -> tuple[Sequence, ...]:
+    """`(texts, labels, row_ids)`: a part's own row ids when it has them, else its positions."""
+    return part if len(part) == 3 else (*part, list(range(len(part[0]))))
 
 
 def dedupe_splits(
-    train: tuple[list[str], list],
-    test: tuple[list[str], list] | None,
-    validation: tuple[list[str], list] | None,
-) -> tuple[dict[str, tuple[list[str], list]], DedupeReport]:
-    """Dedupe each given split, drop conflicting texts everywhere and held-out texts from train."""
+    train: tuple[Sequence, ...],
+    test: tuple[Sequence, ...] | None,
+    validation: tuple[Sequence, ...] | None,
+) -> tuple[dict[str, tuple[list, ...]], DedupeReport]:
+    """Dedupe each given split (parallel columns: texts, labels, any others), drop conflicting texts everywhere
+    and held-out texts from train."""
     given = {name: part for name, part in (("test", test), ("validation", validation), ("train", train))
              if part is not None}
     conflicts = conflicting_texts(given.values())
     held_out, splits = set(conflicts), {}
-    for name, (texts, labels) in given.items():
-        splits[name] = dedupe(list(texts), list(labels), exclude=held_out)
+    for name, part in given.items():
+        splits[name] = dedupe(part, exclude=held_out)
         held_out.update(splits[name][0])
     report = DedupeReport(
-        rows_in=sum(len(texts) for texts, _ in given.values()),
-        rows_kept=sum(len(texts) for texts, _ in splits.values()),
+        rows_in=sum(len(texts) for texts, *_ in given.values()),
+        rows_kept=sum(len(texts) for texts, *_ in splits.values()),
         conflicting_texts=len(conflicts),
-        conflicting_rows=sum(text in conflicts for texts, _ in given.values() for text in texts),
+        conflicting_rows=sum(text in conflicts for texts, *_ in given.values() for text in texts),
     )
     return splits, report
 
@@ -125,44 +133,50 @@ def check_class_sizes(labels: Sequence, carved: Sequence[str]) -> None:
 
 
 def build_splits(
-    train: tuple[list[str], list],
-    test: tuple[list[str], list] | None,
+    train: tuple[Sequence, ...],
+    test: tuple[Sequence, ...] | None,
     *,
     seed: int,
     val_fraction: float,
     test_fraction: float,
-    validation: tuple[list[str], list] | None = None,
+    validation: tuple[Sequence, ...] | None = None,
 ) -> datasets.DatasetDict:
-    """Deduplicate, carve missing validation/test splits from train, and encode labels as a ClassLabel."""
+    """Deduplicate, carve missing validation/test splits from train, and encode labels as a ClassLabel. Each
+    part is `(texts, labels)` or `(texts, labels, row_ids)` (see `numbered`)."""
     if not 0.0 < val_fraction < 1.0 or not 0.0 < test_fraction < 1.0:
         raise DataError(f"val_fraction and test_fraction must lie in (0, 1); got {val_fraction}, {test_fraction}")
-    splits, report = dedupe_splits(train, test, validation)
+    splits, report = dedupe_splits(*(None if part is None else numbered(part) for part in (train, test, validation)))
     report.log()
-    names = class_names([label for _, labels in splits.values() for label in labels])
+    names = class_names([label for _, labels, _ in splits.values() for label in labels])
     if len(names) < 2:
         raise DataError(f"need at least two classes to select data for classification; found {names}")
-    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
-    texts, labels = splits.pop("train")
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names),
+                                  "row_id": datasets.Value("int64")})
+    texts, labels, rows = splits.pop("train")
     check_class_sizes(labels, [name for name in ("test", "validation") if name not in splits])
     label_ids = np.array([names.index(str(v)) for v in labels])
     for name, fraction, offset in (("test", test_fraction, 1), ("validation", val_fraction, 2)):
         if name not in splits:
             rest, carved = stratified_split(label_ids, fraction, seed * 1000 + offset)
-            splits[name] = ([texts[i] for i in carved], [labels[i] for i in carved])
-            texts, labels, label_ids = [texts[i] for i in rest], [labels[i] for i in rest], label_ids[rest]
-    splits["train"] = (texts, labels)
+            splits[name] = tuple([column[i] for i in carved] for column in (texts, labels, rows))
+            texts, labels, rows = ([column[i] for i in rest] for column in (texts, labels, rows))
+            label_ids = label_ids[rest]
+    splits["train"] = (texts, labels, rows)
     return datasets.DatasetDict(
         {name: _as_dataset(*splits[name], features) for name in ("train", "validation", "test")}
     )
 
 
 def fingerprint(dd: datasets.DatasetDict) -> str:
-    """A content hash of every split's texts and labels: equal data gives an equal fingerprint."""
+    """A content hash of every split's texts and labels, and its precomputed vectors when it has them: equal
+    data gives an equal fingerprint."""
     h = hashlib.sha1()
     for name in ("train", "validation", "test"):
         h.update(name.encode())
         for text, label in zip(dd[name]["text"], dd[name]["label"]):
             h.update(text.encode("utf-8", errors="replace"))
             h.update(b"\x00%d\x01" % label)
+        if EMBEDDING in dd[name].column_names:
+            h.update(np.ascontiguousarray(dd[name].with_format("numpy")[EMBEDDING], np.float32).tobytes())
     h.update("|".join(dd["train"].features["label"].names).encode())
     return h.hexdigest()[:16]
