@@ -11,6 +11,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.hf_config = ""
     c.label_noise = 0.0  # flip this fraction of train labels (seeded by prepare.split_seed; val/test clean)
     c.encoding = "utf-8"  # codec of a local dataset file's text; e.g. latin-1 for files not saved as UTF-8
+    c.embedding_column = ""  # with prepare.embedder=precomputed: the file's column of vectors (empty: FILE.npy)
     c.method = "ppo"  # a name in rlsel.selectors.registry (experiments/select.py --help lists them)
     c.budget = 0.05  # fraction of the train split
     c.budget_mode = "examples"  # examples | clusters
