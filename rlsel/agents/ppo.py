@@ -169,8 +169,10 @@ def _minibatches(batch: Batch, key: jax.Array, config: PPOConfig) -> Batch:
     return jax.tree_util.tree_map(lambda x: jnp.take(x, perm, axis=0).reshape(shape + x.shape[1:]), batch)
 
 
-def make_ppo(config: PPOConfig, env: Environment, env_params: Any) -> PPO:
-    """Build the PPO functions for `env`: `init`, `update_chunk` (chunked mode) and `train` (one program)."""
+def make_ppo(config: PPOConfig, env: Environment, env_params: Any, probe: Callable[[Any], Any] | None = None) -> PPO:
+    """Build the PPO functions for `env`: `init`, `update_chunk` (chunked mode) and `train` (one program).
+    `probe`, if given, maps the batched env states after each update's rollout to a small pytree, returned as
+    `metrics["probe"]` (a sample of visited states); it changes nothing PPO computes."""
     network = make_network(config.network, env.num_actions, **config.network_sizes)
     flatten = partial(jax.tree_util.tree_map, lambda x: x.reshape((config.batch_size,) + x.shape[2:]))
 
@@ -208,6 +210,8 @@ def make_ppo(config: PPOConfig, env: Environment, env_params: Any) -> PPO:
         metrics["episode_return"] = jnp.mean(env_carry.episodes.last)
         metrics["reward"] = jnp.mean(traj.reward)
         metrics.update({f"info/{k}": v for k, v in info.items()})
+        if probe is not None:
+            metrics["probe"] = probe(env_carry.env_state)
         runner = RunnerState(params, opt_state, env_carry, rng, runner.update_step + 1)
         return runner, metrics
 

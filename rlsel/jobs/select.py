@@ -31,7 +31,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     In a multi-process run every process selects (the same subset) and process 0 alone writes."""
     workdir = pathlib.Path(workdir)
     settings = select_settings(config, checkpoint_dir=str((workdir / "checkpoints").resolve()), resume=resume,
-                               progress=progress)
+                               progress=progress, log_dir=str(workdir) if jax.process_index() == 0 else None)
     check_workdir(workdir, ("subset", "checkpoints") if settings.method == "ppo" else ("subset",))
     ctx, timings = prepare_context(settings.prepare, settings.env)
     prepared = ctx.prepared

@@ -113,14 +113,14 @@ def dqn_configs(config: ml_collections.ConfigDict) -> tuple[DQNConfig, DQNHparam
 
 
 def select_settings(config: ml_collections.ConfigDict, checkpoint_dir: str | None = None, resume: bool = False,
-                    progress: bool = True) -> SelectSettings:
-    """A select-style config, typed; PPO checkpoints go to `checkpoint_dir` (none when None). An unknown
-    method fails here, before any work."""
+                    progress: bool = True, log_dir: str | None = None) -> SelectSettings:
+    """A select-style config, typed; PPO checkpoints go to `checkpoint_dir` and metrics to `log_dir` (none when
+    None). An unknown method fails here, before any work."""
     get_selector(config.method)
     ppo, ppo_hparams = ppo_configs(config)
     dqn, dqn_hparams = dqn_configs(config)
     run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=checkpoint_dir, resume=resume,
-                     progress=progress)
+                     progress=progress, log_dir=log_dir)
     selector = SelectorSettings(ppo=ppo, ppo_hparams=ppo_hparams, run=run, dqn=dqn, dqn_hparams=dqn_hparams,
                                 decode_samples=config.ppo.get("decode_samples", 0), run_config=config.to_dict())
     return SelectSettings(method=config.method, dataset=config.dataset, seed=config.seed,

@@ -1,4 +1,5 @@
-"""PPO selection: train the policy in chunks of one compiled program, checkpoint, then decode greedily."""
+"""PPO selection: train the policy in chunks of one compiled program, checkpoint and log between chunks, then
+decode greedily; the run's workdir gets metrics.jsonl, TensorBoard events and states.npz."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ from typing import Any
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
-from tqdm import tqdm
 
-from rlsel import checkpoint, parallel
+from rlsel import checkpoint, parallel, progress
 from rlsel.agents.networks import greedy_policy_choice, sampled_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.metrics_log import MetricsLog
 from rlsel.resume import check_resumable, run_identity
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode, decode_best
 from rlsel.selectors.settings import ChunkedRun, SelectorSettings
+from rlsel.selectors.state_sample import StateSample, make_probe, sample_plan, save_states
 from rlsel.workdir import fresh_folder
+
+
+_LOG_NAMES = {"info/score": "proxy_score", "info/budget_used": "budget_used"}
 
 
 def ready_checkpoints(run: ChunkedRun) -> None:
@@ -30,35 +35,44 @@ def ready_checkpoints(run: ChunkedRun) -> None:
 
 
 def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, run: ChunkedRun,
-                  run_config: dict) -> tuple[Any, dict[str, np.ndarray]]:
+                  run_config: dict, sample: StateSample) -> tuple[Any, dict[str, np.ndarray]]:
     """Run `config.num_updates` updates `run.chunk_updates` at a time; identical to one program per seed.
     With several devices the env batch is split over them (`rlsel.parallel`); a resume must match the saved
-    run's config, data and split (`rlsel.resume`)."""
+    run's config, data and split (`rlsel.resume`). Each update's metrics go to `run.log_dir`'s metrics log and
+    the probe's states (`ppo` built with `make_probe`) into `sample`; checkpoints hold both the curve and sample."""
     mesh = parallel.fitting_env_mesh(config.num_envs)
     shardings = None if mesh is None else parallel.env_shardings(jax.eval_shape(ppo.init, key, hparams), mesh,
                                                                   parallel.PPO_ENV_FIELDS)
     runner = jax.jit(ppo.init, out_shardings=shardings)(key, hparams)
     chunk = jax.jit(ppo.update_chunk, static_argnums=2)
     history: dict[str, list] = {}
+    resume_step = None
     if run.resume and run.checkpoint_dir and checkpoint.latest_step(run.checkpoint_dir) is not None:
-        like = (runner, _history_like(ppo, runner, hparams, config.num_updates))
+        like = (runner, _history_like(ppo, runner, hparams, config.num_updates), sample.arrays)
         accept = lambda saved_config: check_resumable(saved_config, run_config, run.checkpoint_dir)
-        (runner, saved), _, step = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like, accept=accept)
+        (runner, saved, rows), _, step = checkpoint.restore_checkpoint(run.checkpoint_dir, like=like, accept=accept)
         checkpoint.discard_after(run.checkpoint_dir, step)
-        history = {k: np.asarray(v)[: int(runner.update_step)].tolist() for k, v in saved.items()}
+        resume_step = int(runner.update_step)
+        history = {k: np.asarray(v)[:resume_step].tolist() for k, v in saved.items()}
+        sample.restore(rows, resume_step)
     done = int(runner.update_step)
-    bar = tqdm(total=config.num_updates, initial=done, disable=not run.progress, desc="ppo", unit="upd")
-    while done < config.num_updates:
-        n = min(run.chunk_updates, config.num_updates - done)
-        runner, metrics = chunk(runner, hparams, n)
-        for name, values in metrics.items():
-            history.setdefault(name, []).extend(np.asarray(values).tolist())
-        done += n
-        bar.update(n)
-        bar.set_postfix(ret=f"{history['episode_return'][-1]:.4f}", score=f"{history['info/score'][-1]:.4f}")
-        if run.checkpoint_dir:
-            padded = {k: _pad(v, config.num_updates) for k, v in history.items()}
-            checkpoint.save_checkpoint(run.checkpoint_dir, done, (runner, padded), run_config)
+    bar = progress.bar(config.num_updates, "ppo", "upd", initial=done, enabled=run.progress)
+    with MetricsLog(run.log_dir, "ppo", resume_step) as log:
+        while done < config.num_updates:
+            n = min(run.chunk_updates, config.num_updates - done)
+            runner, metrics = chunk(runner, hparams, n)
+            sample.add(done + 1, metrics.pop("probe"))
+            for name, values in metrics.items():
+                history.setdefault(name, []).extend(np.asarray(values).tolist())
+            for i in range(done, done + n):
+                log.write(i + 1, {_LOG_NAMES.get(name, name): values[i] for name, values in history.items()})
+            log.flush()
+            done += n
+            bar.update(n)
+            bar.set_postfix(ret=f"{history['episode_return'][-1]:.4f}", score=f"{history['info/score'][-1]:.4f}")
+            if run.checkpoint_dir:
+                padded = {k: _pad(v, config.num_updates) for k, v in history.items()}
+                checkpoint.save_checkpoint(run.checkpoint_dir, done, (runner, padded, sample.arrays), run_config)
     bar.close()
     return runner, {k: np.asarray(v[: config.num_updates]) for k, v in history.items()}
 
@@ -91,7 +105,7 @@ def _pad(values: list, length: int) -> np.ndarray:
 def _history_like(ppo, runner, hparams, num_updates: int) -> dict:
     """The structure of the saved metric history: one float per update for every metric name."""
     _, metrics = jax.eval_shape(lambda r: ppo.update_chunk(r, hparams, 1), runner)
-    return {name: np.zeros(num_updates, np.float32) for name in metrics}
+    return {name: np.zeros(num_updates, np.float32) for name in metrics if name != "probe"}
 
 
 def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Selection:
@@ -101,9 +115,13 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
     if run.checkpoint_dir:
         ready_checkpoints(run)
         identity = run_identity(settings.run_config, ctx.prepared.fingerprint)
-    ppo = make_ppo(config, ctx.env, ctx.env_params)
+    plan = sample_plan(config.num_updates, config.num_envs)
+    sample = StateSample(plan, ctx.env.num_clusters)
+    ppo = make_ppo(config, ctx.env, ctx.env_params, probe=make_probe(plan, ctx.env_params))
     train_key, decode_key = jax.random.split(key)
-    runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity)
+    runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity, sample)
+    if run.log_dir:
+        save_states(run.log_dir, sample)
     params = jax.tree_util.tree_map(np.asarray, runner.params)  # replicated: the same on every device
     curve = {
         "episode_return": history["episode_return"].tolist(),

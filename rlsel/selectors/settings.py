@@ -11,12 +11,14 @@ from rlsel.agents.ppo import PPOConfig, PPOHparams
 
 @dataclasses.dataclass(frozen=True)
 class ChunkedRun:
-    """How the Python loop drives the program: updates per jit call, checkpoints, resume, progress bar."""
+    """How the Python loop drives training: updates per jit call, checkpoints, resume, progress bar, and the
+    workdir that gets the metrics log and state sample (None: none written, e.g. on processes other than 0)."""
 
     chunk_updates: int = 25
     checkpoint_dir: str | None = None
     resume: bool = False
     progress: bool = True
+    log_dir: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
