@@ -4,6 +4,7 @@ AdamW (decay on matrices only, global-norm clipping) with linear warmup and cosi
 the steps of the budget rule (`config.num_train_steps`). Validation accuracy is measured every
 `eval_every` steps and at the end; the best params are kept, and training stops early after `patience`
 evaluations without improvement. The test split is never seen here: `evaluate` is called once, after.
+Each step's loss and learning rate, and each validation accuracy, go to a metrics log and a progress bar.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from rlsel.finetune.config import FinetuneConfig, num_train_steps
 from rlsel.finetune.data import Encoded, encode, eval_batches, length_buckets, pad, train_batches
 from rlsel.finetune.metrics import accuracy, classification_metrics
 from rlsel.finetune.params import merge_params, split_params
+from rlsel.metrics_log import MetricsLog
+from rlsel.progress import bar as progress_bar
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,13 +43,17 @@ class FinetuneResult:
     history: tuple[dict, ...]
 
 
-def make_optimizer(config: FinetuneConfig, total_steps: int) -> optax.GradientTransformation:
-    """Clip to `max_grad_norm`, then AdamW on a warmup + cosine schedule; biases and norms are not decayed."""
+def learning_rate_schedule(config: FinetuneConfig, total_steps: int) -> optax.Schedule:
+    """Linear warmup over `warmup_fraction` of the steps (if any), then cosine decay to zero."""
     warmup = int(config.warmup_fraction * total_steps)
     if warmup:
-        schedule = optax.warmup_cosine_decay_schedule(0.0, config.learning_rate, warmup, total_steps, 0.0)
-    else:
-        schedule = optax.cosine_decay_schedule(config.learning_rate, total_steps)
+        return optax.warmup_cosine_decay_schedule(0.0, config.learning_rate, warmup, total_steps, 0.0)
+    return optax.cosine_decay_schedule(config.learning_rate, total_steps)
+
+
+def make_optimizer(config: FinetuneConfig, total_steps: int) -> optax.GradientTransformation:
+    """Clip to `max_grad_norm`, then AdamW on a warmup + cosine schedule; biases and norms are not decayed."""
+    schedule = learning_rate_schedule(config, total_steps)
     decay_mask = lambda tree: jax.tree.map(lambda x: x.ndim >= 2, tree)
     return optax.chain(optax.clip_by_global_norm(config.max_grad_norm),
                        optax.adamw(schedule, weight_decay=config.weight_decay, mask=decay_mask))
@@ -96,14 +103,24 @@ def _host_copy(tree: dict) -> dict:
     return jax.tree.map(np.array, tree)
 
 
+def _show(bar, point: dict, history: list[dict]) -> None:
+    """Advance the bar one step, showing the latest loss and (once measured) validation accuracy."""
+    latest = {"val_acc": f"{history[-1]['val_accuracy']:.4f}"} if history else {}
+    bar.set_postfix(loss=f"{point['loss']:.4f}", **latest, refresh=False)
+    bar.update(1)
+
+
 def finetune(classifier: Classifier, train: datasets.Dataset, validation: datasets.Dataset,
-             config: FinetuneConfig, key: jax.Array) -> FinetuneResult:
-    """Train per the module docstring and return the params that scored best on `validation`."""
+             config: FinetuneConfig, key: jax.Array, *, log: MetricsLog | None = None,
+             progress: bool = True) -> FinetuneResult:
+    """Train per the module docstring and return the params that scored best on `validation`. Every step's loss
+    and learning rate, and each validation accuracy, go to `log` and to a progress bar."""
     train_data = encode(classifier.tokenizer, train, config.max_length)
     val_data = encode(classifier.tokenizer, validation, config.max_length)
     _check_labels(classifier, train_data, val_data)
     total = num_train_steps(len(train_data.labels), config)
-    optimizer = make_optimizer(config, total)
+    optimizer, schedule = make_optimizer(config, total), learning_rate_schedule(config, total)
+    log = log or MetricsLog(None, "finetune")
     step_fn = jax.jit(functools.partial(_train_step, classifier.module, optimizer))
     trainable, frozen = split_params(classifier.params, classifier.trainable)
     opt_state = optimizer.init(trainable)
@@ -115,6 +132,7 @@ def finetune(classifier: Classifier, train: datasets.Dataset, validation: datase
     best, best_step, best_acc, stale = _host_copy(trainable), 0, -1.0, 0
     history, step_times, losses = [], [], []
     start = time.perf_counter()
+    bar = progress_bar(total, "finetune", "step", enabled=progress)
     for step in range(1, total + 1):
         rows = next(batches)
         ids, mask = pad(train_data, rows, config.batch_size, buckets)
@@ -123,10 +141,15 @@ def finetune(classifier: Classifier, train: datasets.Dataset, validation: datase
                                              jax.random.fold_in(dropout_key, step))
         losses.append(float(loss))
         step_times.append(time.perf_counter() - tick)
+        point = {"loss": losses[-1], "learning_rate": float(schedule(step - 1))}
         if step % config.eval_every and step < total:
+            log.write(step, point)
+            _show(bar, point, history)
             continue
         acc = accuracy(val_data.labels, predict(classifier, merge_params(trainable, frozen), val_data, config))
         history.append({"step": step, "train_loss": float(np.mean(losses)), "val_accuracy": acc})
+        log.write(step, {**point, "train_loss": history[-1]["train_loss"], "val_accuracy": acc})
+        _show(bar, point, history)
         logging.info("step %d/%d  train_loss %.4f  val_accuracy %.4f", step, total, history[-1]["train_loss"], acc)
         losses = []
         if acc > best_acc:
@@ -135,6 +158,8 @@ def finetune(classifier: Classifier, train: datasets.Dataset, validation: datase
             stale += 1
             if stale >= config.patience:
                 break
+    bar.close()
+    log.flush()
     return FinetuneResult(params=merge_params(best, frozen), trainable=best, best_step=best_step,
                           val_accuracy=best_acc, steps=step, planned_steps=total,
                           step_s=float(np.median(step_times)), train_s=time.perf_counter() - start,

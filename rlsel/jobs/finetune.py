@@ -19,6 +19,7 @@ from rlsel.finetune.backbones import load_classifier
 from rlsel.finetune.source import load_source, resolve_source
 from rlsel.finetune.trainer import evaluate, finetune
 from rlsel.jobs.settings import finetune_settings
+from rlsel.metrics_log import MetricsLog
 from rlsel.outputs import versions, write_json
 from rlsel.workdir import check_workdir, commit, fresh_folder, staging
 
@@ -40,7 +41,9 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     timings["model_s"] = time.perf_counter() - tick
 
     _, choice_rows = validation_halves(splits["validation"]["label"], source.data.split_seed)
-    result = finetune(classifier, train, splits["validation"].select(choice_rows), settings.train, train_key)
+    with MetricsLog(workdir, "finetune") as log:
+        result = finetune(classifier, train, splits["validation"].select(choice_rows), settings.train, train_key,
+                          log=log)
     timings["train_s"] = result.train_s
     tick = time.perf_counter()
     test = evaluate(classifier, result.params, splits["test"], settings.train)

@@ -11,6 +11,7 @@ from rlsel.finetune.classifier import decoder_classifier, encoder_classifier
 from rlsel.finetune.config import FinetuneConfig
 from rlsel.finetune.params import merge_params, split_params
 from rlsel.finetune.trainer import evaluate, finetune
+from rlsel.metrics_log import MetricsLog, read_metrics
 from rlsel.models.llama import init_params
 
 FAST = FinetuneConfig(min_steps=60, max_steps=60, batch_size=16, learning_rate=3e-3, eval_every=20,
@@ -24,8 +25,14 @@ def bert():
 
 
 @pytest.fixture(scope="module")
-def trained(bert):
-    return finetune(bert, planted_dataset(64, 0), planted_dataset(32, 1), FAST, jax.random.key(2))
+def logdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("run")
+
+
+@pytest.fixture(scope="module")
+def trained(bert, logdir):
+    with MetricsLog(logdir, "finetune") as log:
+        return finetune(bert, planted_dataset(64, 0), planted_dataset(32, 1), FAST, jax.random.key(2), log=log)
 
 
 def test_tiny_bert_beats_chance_on_planted_task(bert, trained):
@@ -41,6 +48,17 @@ def test_result_reports_the_best_validation_step(trained):
     best = max(trained.history, key=lambda h: h["val_accuracy"])
     assert trained.val_accuracy == best["val_accuracy"] and trained.best_step == best["step"]
     assert trained.history[-1]["train_loss"] < trained.history[0]["train_loss"]
+
+
+def test_every_step_logs_loss_and_learning_rate_and_evaluations_add_val_accuracy(trained, logdir):
+    rows = read_metrics(logdir, "finetune")
+    assert [row["step"] for row in rows] == list(range(1, 61))
+    assert all(row["loss"] > 0 for row in rows)
+    rates = [row["learning_rate"] for row in rows]
+    assert rates[0] == 0 and max(rates) == pytest.approx(FAST.learning_rate) and rates[-1] < 0.01 * max(rates)
+    evaluated = {row["step"]: row["val_accuracy"] for row in rows if "val_accuracy" in row}
+    assert evaluated == {h["step"]: h["val_accuracy"] for h in trained.history}
+    assert list((logdir / "tensorboard" / "finetune").glob("events.out.tfevents.*"))
 
 
 def test_early_stopping_keeps_the_first_best_params(bert):
