@@ -28,20 +28,22 @@ def full_data_finetune_config(select_config: ml_collections.ConfigDict,
     return config
 
 
-LEARNED_SECTIONS = ("ppo", "dqn")
+LEARNED_SECTIONS = ("ppo", "dqn", "climb", "dyna")
+METHOD_SECTIONS = {"climb_disc": ("climb",), "dyna_ppo": ("dyna", "ppo")}  # else a method reads its own name's
 
 
 def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_collections.ConfigDict,
                  method: str, seed: int) -> dict:
     """Everything that decides a run's result: for `full` the dataset spec and finetune settings, else also
-    every selection setting except the sections of the learned methods it is not (`ppo`, `dqn`)."""
+    every selection setting except the sections of the learned methods it is not (`ppo`, `dqn`, ...)."""
     select = select_config.copy_and_resolve_references()
     select.method, select.seed = method, seed
     finetune = finetune_config.to_dict()
     finetune.pop("selection", None)
     if method == "full":
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
-    settings = {k: v for k, v in select.to_dict().items() if k not in LEARNED_SECTIONS or k == method}
+    own = METHOD_SECTIONS.get(method, (method,))
+    settings = {k: v for k, v in select.to_dict().items() if k not in LEARNED_SECTIONS or k in own}
     return {"select": settings, "finetune": finetune}
 
 

@@ -9,9 +9,11 @@ import jax
 
 from rlsel.selectors.bandit import select_exp3
 from rlsel.selectors.base import Selection, Selector
+from rlsel.selectors.climb import select_climb
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
 from rlsel.selectors.dqn import select_dqn
+from rlsel.selectors.dyna import select_dyna
 from rlsel.selectors.heuristics import (select_balanced_random, select_loss_band, select_stratified_random,
                                         select_typiclust, select_val_similarity)
 from rlsel.selectors.ppo import select_ppo
@@ -45,6 +47,8 @@ SELECTORS: Mapping[str, Selector] = types.MappingProxyType({
     "val_similarity": _baseline(select_val_similarity),
     "loss_band": _baseline(select_loss_band),
     "exp3": _baseline(select_exp3),
+    "climb_disc": select_climb,
+    "dyna_ppo": select_dyna,
 })
 METHODS = tuple(SELECTORS)
 

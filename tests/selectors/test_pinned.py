@@ -27,6 +27,8 @@ PINNED = {
     "val_similarity": "e9e6cf98fd69a119",
     "loss_band": "985c418619796144",
     "exp3": "d675f9b0689f9a7e",
+    "climb_disc": "36b035031e476111",
+    "dyna_ppo": "d8a3908e6a30acd8",
 }
 
 

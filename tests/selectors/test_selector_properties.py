@@ -1,4 +1,4 @@
-"""Property tests of every registered selector (except the slow learners PPO and DQN): on a tiny planted
+"""Property tests of every registered selector (except the slow learners PPO, DQN and dyna_ppo): on a tiny planted
 context, whatever the budget and seed, the indices are sorted, unique, in range and within the budget."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rlsel.selectors.context import SelectionContext, make_context
 from rlsel.selectors.registry import METHODS, get_selector
 from rlsel.selectors.settings import SelectorSettings
 
-SLOW = ("ppo", "dqn")
+SLOW = ("ppo", "dqn", "dyna_ppo")
 BUDGETS = (12, 30)  # examples of 120: 6 and 15 chunks of 2
 
 
