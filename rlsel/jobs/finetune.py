@@ -2,7 +2,8 @@
 
 `run_finetune(config, workdir)` is what experiments/finetune.py calls. Bad input (unknown model, missing
 or mismatched selection, bad dataset, an unusable workdir) raises ValueError before anything is written;
-`checkpoint/` and `finetune.json` are staged and moved into place together, `finetune.json` last.
+`checkpoint/` (and with `save_model`, `model/`: a Hugging Face folder of the chosen params, see
+rlsel/finetune/export.py) and `finetune.json` are staged and moved into place together, `finetune.json` last.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ml_collections
 from rlsel.checkpoint import save_checkpoint
 from rlsel.data.holdout import validation_halves
 from rlsel.finetune.backbones import load_classifier
+from rlsel.finetune.export import save_classifier
 from rlsel.finetune.source import load_source, resolve_source
 from rlsel.finetune.trainer import evaluate, finetune
 from rlsel.jobs.settings import finetune_settings
@@ -24,11 +26,13 @@ from rlsel.outputs import versions, write_json
 from rlsel.workdir import check_workdir, commit, fresh_folder, staging
 
 
-def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path) -> dict:
-    """Finetune `config.model` on the chosen train examples and write `workdir/finetune.json`."""
+def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, save_model: bool = False) -> dict:
+    """Finetune `config.model` on the chosen train examples and write `workdir/finetune.json`; with `save_model`
+    also `workdir/model/`, the params chosen on validation as a Hugging Face folder."""
     start = time.perf_counter()
     workdir = pathlib.Path(workdir)
-    check_workdir(workdir, ("checkpoint",))
+    outputs = ["checkpoint", "model"] if save_model else ["checkpoint"]
+    check_workdir(workdir, outputs)
     settings = finetune_settings(config)
     source = resolve_source(settings.selection, settings.dataset, settings.data)
     splits, train, fp = load_source(source)
@@ -53,6 +57,9 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
     checkpoint_dir, staged = workdir / "checkpoint", staging(workdir)
     fresh_folder(staged / "checkpoint")
     save_checkpoint(str(staged / "checkpoint"), result.best_step, result.trainable, settings.config)
+    if save_model:
+        fresh_folder(staged / "model")
+        save_classifier(staged / "model", classifier, result.params, names, settings.train.max_length)
     timings["checkpoint_s"] = time.perf_counter() - tick
 
     record = {
@@ -78,10 +85,11 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path)
         "compute_dtype": settings.train.compute_dtype.name,
         "backend": jax.default_backend(),
         "checkpoint": str(checkpoint_dir / str(result.best_step)),
+        "saved_model": str(workdir / "model") if save_model else None,
         "history": list(result.history),
         "config": settings.config,
         "versions": versions(),
     }
     write_json(staged / "finetune.json", record)
-    commit(staged, ["checkpoint", "finetune.json"])
+    commit(staged, [*outputs, "finetune.json"])
     return record

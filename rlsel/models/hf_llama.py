@@ -36,7 +36,7 @@ _LAYER = {
     "mlp.down_proj.weight": (("mlp", "down", "kernel"), True),
 }
 _LAYER_NAME = re.compile(r"model\.layers\.(\d+)\.(.+)")
-_IGNORED = re.compile(r".*rotary_emb\.inv_freq$")
+_IGNORED = re.compile(r".*rotary_emb\.inv_freq$|score\.(weight|bias)")  # score: a sequence-classification head
 
 
 def _read_tensors(folder: Path) -> dict[str, np.ndarray]:
