@@ -67,9 +67,12 @@ class StateSample:
 
     def restore(self, arrays: dict, done: int) -> None:
         """Take rows saved in a checkpoint, keeping those of the first `done` updates."""
-        kept = (np.asarray(arrays["update"]) > 0) & (np.asarray(arrays["update"]) <= done)
-        self.arrays = {k: np.where(kept.reshape((-1,) + (1,) * (np.ndim(v) - 1)), np.asarray(v), 0).astype(v.dtype)
-                       for k, v in arrays.items()}
+        update = np.asarray(arrays["update"])
+        dropped = (update <= 0) | (update > done)
+        for name, values in arrays.items():
+            values = np.array(values, self.arrays[name].dtype)
+            values[dropped] = 0
+            self.arrays[name] = values
 
     def add(self, first_update: int, probe: dict) -> None:
         """Rows of one chunk's probe output ([n, envs, ...]) for updates `first_update`, `first_update + 1`, ..."""
@@ -96,9 +99,9 @@ def pca_2d(x: np.ndarray) -> np.ndarray:
     if x.shape[0] < 2:
         return out
     centred = jnp.asarray(x) - jnp.mean(jnp.asarray(x), axis=0)
-    _, _, vt = jnp.linalg.svd(centred, full_matrices=False)
-    axes = vt[:2] * jnp.sign(vt[:2][jnp.arange(min(2, vt.shape[0])), jnp.argmax(jnp.abs(vt[:2]), axis=1)])[:, None]
-    coords = np.asarray(centred @ axes.T, np.float32)
+    top = jnp.linalg.svd(centred, full_matrices=False)[2][:2]
+    signs = jnp.sign(top[jnp.arange(top.shape[0]), jnp.argmax(jnp.abs(top), axis=1)])
+    coords = np.asarray(centred @ (top * signs[:, None]).T, np.float32)
     out[:, : coords.shape[1]] = coords
     return out
 

@@ -15,11 +15,15 @@ import pytest
 from rlsel import checkpoint
 from rlsel.cli import load_config_file
 from rlsel.jobs.select import run_selection
+from rlsel.metrics_log import read_metrics
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "experiments" / "configs"
 FIELDS = ("method", "dataset", "dataset_fingerprint", "budget", "num_train", "num_selected", "indices",
           "clusters", "seed", "proxy_val_score", "timings", "config", "versions")
+LOGGED = {"ppo": {"stage", "step", "time", "episode_return", "proxy_score", "entropy", "approx_kl", "clip_frac",
+                  "value_loss"},
+          "dqn": {"stage", "step", "time", "episode_return", "loss", "q_value", "epsilon"}}
 WORDS = {"pos": "great wonderful superb moving delightful", "neg": "dull awful boring tedious clumsy"}
 
 
@@ -65,6 +69,18 @@ def test_every_method_writes_the_contract(select_config, dataset_file, tmp_path,
     if method != "random":  # MDP methods name the clusters they took chunks from, and beat the empty set
         assert saved["clusters"] and saved["proxy_val_score"] > saved["proxy_empty_score"]
     assert not list((tmp_path / "run").glob(".*tmp*"))
+    if method in ("ppo", "dqn"):  # learned methods log their training curve
+        rows = read_metrics(tmp_path / "run", method)
+        assert rows and all(LOGGED[method] <= row.keys() for row in rows)
+        assert list((tmp_path / "run" / "tensorboard" / method).glob("events.out.tfevents.*"))
+    if method == "ppo":  # 4 updates of 4 envs: every env's state after every update
+        states = np.load(tmp_path / "run" / "states.npz")
+        assert [row["step"] for row in rows] == [1, 2, 3, 4]
+        assert states["taken"].shape == (16, 24) and states["taken"].dtype == np.float32
+        assert ((states["taken"] >= 0) & (states["taken"] <= 1)).all() and states["taken"].any()
+        assert states["update"].tolist() == [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4
+        assert states["score"].shape == (16,) and np.isfinite(states["score"]).all()
+        assert states["pca"].shape == (16, 2) and states["pca"].std(0).min() > 0
 
 
 def _cut_short(step_dir: pathlib.Path) -> None:
@@ -80,9 +96,15 @@ def test_ppo_resume_matches_an_uninterrupted_run(select_config, dataset_file, tm
     ckpt = tmp_path / "run" / "checkpoints"
     assert checkpoint.latest_step(str(ckpt)) == 4
     lose_last_step(ckpt / "4")  # stopped after the first chunk, or its last save was damaged since
+    full_states, full_rows = dict(np.load(tmp_path / "run" / "states.npz")), read_metrics(tmp_path / "run", "ppo")
     resumed = run_selection(config, tmp_path / "run", resume=True, progress=False)
     assert resumed["indices"] == full["indices"]
     assert resumed["curve"]["episode_return"] == full["curve"]["episode_return"]
+    states = np.load(tmp_path / "run" / "states.npz")
+    assert all(np.array_equal(states[name], full_states[name]) for name in full_states)
+    rows = read_metrics(tmp_path / "run", "ppo")  # the log keeps steps 1-2 and appends 3-4 once more
+    assert [row["step"] for row in rows] == [1, 2, 3, 4]
+    assert [row["episode_return"] for row in rows] == [row["episode_return"] for row in full_rows]
     assert (lose_last_step is shutil.rmtree) != ("falling back to checkpoint step 2" in caplog.text)
 
 
