@@ -44,8 +44,9 @@ def main(argv):
     for method in FLAGS.methods:
         for seed in map(int, FLAGS.seeds):
             workdir = run_dir(root, FLAGS.select_config, FLAGS.finetune_config, method, seed)
+            print(f"== {method} seed {seed}: {workdir}", flush=True)
             row = run_or_exit(lambda: select_and_finetune(FLAGS.select_config, FLAGS.finetune_config, method, seed,
-                                                          workdir))
+                                                          workdir, progress=True))
             rows.append(row)
             print(f"{method} seed {seed}: {row['num_selected']} examples, test accuracy "
                   f"{row['test_accuracy']:.4f}", flush=True)

@@ -1,4 +1,4 @@
-"""Shared behaviour of the experiment scripts: quiet library logs, and bad input as one clear line.
+"""Shared behaviour of the experiment scripts: quiet library logs, a --quiet flag, and bad input as one clear line.
 
 Every failure the scripts foresee prints one `error: ...` line on stderr (no traceback) and exits with:
   2  usage error: what the user gave is wrong, so nothing ran or no output was written: a flag or config
@@ -17,19 +17,27 @@ from typing import TYPE_CHECKING, Callable, NoReturn, TypeVar
 
 from absl import flags, logging
 
+from rlsel import progress
+
 if TYPE_CHECKING:
     import ml_collections
 
 T = TypeVar("T")
 
 
+flags.DEFINE_bool("quiet", False, "Hide progress (bars for embedding, PPO and finetune; K-Means lines), e.g. in batch "
+                  "jobs; results, warnings and errors still print.")
+
+
 def quiet_library_logs() -> None:
-    """Hide INFO chatter (orbax, XLA backends, datasets progress bars) unless --verbosity was given."""
+    """Hide INFO chatter (orbax, XLA backends, datasets progress bars) unless --verbosity was given, and with
+    --quiet rlsel's own progress too. Every script calls it first."""
     import datasets
 
     if not flags.FLAGS["verbosity"].present:
         logging.set_verbosity(logging.WARNING)
     datasets.disable_progress_bars()
+    progress.set_enabled(not flags.FLAGS.quiet)
 
 
 def run_or_exit(job: Callable[[], T]) -> T:

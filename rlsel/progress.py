@@ -34,7 +34,10 @@ def stage(desc: str) -> Iterator[dict]:
     start = time.perf_counter()
     try:
         yield info
-    finally:
+    except BaseException:
         if _enabled:
-            result = f" ({info['result']})" if "result" in info else ""
-            print(f" done in {time.perf_counter() - start:.1f}s{result}", file=sys.stderr, flush=True)
+            print(file=sys.stderr, flush=True)  # an error message then starts on its own line
+        raise
+    if _enabled:
+        result = f" ({info['result']})" if "result" in info else ""
+        print(f" done in {time.perf_counter() - start:.1f}s{result}", file=sys.stderr, flush=True)

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
+from rlsel import progress
 from rlsel.data.integrity import digest, report_damaged
 from rlsel.io import write_bytes
 from rlsel.models.bert import BertEncoder, mean_pool
@@ -121,12 +122,15 @@ class MiniLMEmbedder:
         self._encode = jax.jit(functools.partial(_encode_batch, BertEncoder(self.config, dtype)))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Tokenise, encode in length-bucketed batches under jit, and return rows in input order."""
+        """Tokenise, encode in length-bucketed batches under jit (a bar shows texts/s and time left; shortest texts
+        come first, so the estimate starts optimistic), and return rows in input order."""
         texts = _check_texts(texts)
         token_ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
         out = np.zeros((len(texts), self.dim), np.float32)
-        for rows, ids, mask in length_batches(token_ids, self.buckets, self.batch_size, self.max_batch_tokens):
-            out[rows] = np.asarray(self._encode(self.params, ids, mask))[:len(rows)]
+        with progress.bar(len(texts), f"embed ({self.name})", "text") as bar:
+            for rows, ids, mask in length_batches(token_ids, self.buckets, self.batch_size, self.max_batch_tokens):
+                out[rows] = np.asarray(self._encode(self.params, ids, mask))[:len(rows)]
+                bar.update(len(rows))
         return out
 
 

@@ -12,10 +12,14 @@ memory (n * k up to ~1e8 on a 16 GB accelerator).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import flax.struct
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from rlsel import progress
 
 _HIGHEST = jax.lax.Precision.HIGHEST
 
@@ -174,13 +178,22 @@ def _check_options(k: int, n: int, max_iters: int, tol: float) -> None:
         raise ValueError(f"need max_iters >= 1 and tol >= 0, got max_iters={max_iters}, tol={tol}.")
 
 
+def _reported(desc: str, fit: Callable[[], KMeansResult]) -> KMeansResult:
+    """Run `fit` under a one-line progress report: one compiled program has no steps to count on a bar."""
+    with progress.stage(desc) as info:
+        result = jax.block_until_ready(fit())
+        info["result"] = f"{int(result.num_iters)} iterations{'' if bool(result.converged) else ', not converged'}"
+    return result
+
+
 def kmeans(key: jax.Array, x, k: int, *, max_iters: int = 100, tol: float = 1e-4) -> KMeansResult:
     """Cluster x [n, d] into k clusters: greedy k-means++ then Lloyd; deterministic per key."""
     x = _check_points(x)
     _check_options(k, x.shape[0], max_iters, tol)
     groups = np.zeros(x.shape[0], np.int32)
     plan = _plan(groups, np.array([k]))
-    return _fit(key, x, jnp.asarray(groups), plan, jnp.int32(max_iters), jnp.float32(tol))
+    return _reported(f"kmeans: {k} clusters of {x.shape[0]:,} points",
+                     lambda: _fit(key, x, jnp.asarray(groups), plan, jnp.int32(max_iters), jnp.float32(tol)))
 
 
 def lloyd(x, centroids, *, max_iters: int = 100, tol: float = 1e-4) -> KMeansResult:
@@ -251,4 +264,5 @@ def stratified_kmeans(
     counts = allocate_clusters(labels, num_clusters, num_classes=num_classes)
     _check_options(num_clusters, x.shape[0], max_iters, tol)
     plan = _plan(labels, counts)
-    return _fit(key, x, jnp.asarray(labels), plan, jnp.int32(max_iters), jnp.float32(tol))
+    desc = f"kmeans: {num_clusters} clusters of {x.shape[0]:,} points within {np.count_nonzero(counts)} labels"
+    return _reported(desc, lambda: _fit(key, x, jnp.asarray(labels), plan, jnp.int32(max_iters), jnp.float32(tol)))
