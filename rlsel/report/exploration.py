@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 
 STATES_FILE = "states.npz"
 NAMED_REGIONS = 40  # bars in the region-frequency panel
+STEP_BINS = 20  # episode-step ranges the reward per step is averaged over
+MIN_PER_BIN = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +50,20 @@ def phases(states: States) -> tuple[np.ndarray, np.ndarray]:
     return states.update <= lo, states.update >= hi
 
 
-def score_by_step(score: np.ndarray, steps: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(steps seen, mean score of the masked states at each)."""
-    seen = np.unique(steps[mask])
-    return seen, np.array([score[mask & (steps == s)].mean() for s in seen])
+def reward_per_step(score: np.ndarray, steps: np.ndarray, mask: np.ndarray, bins: int = STEP_BINS
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(step, mean reward per step there): the masked states' mean score in up to `bins` equal step ranges
+    (ranges with fewer than MIN_PER_BIN states left out), differenced and divided by the steps between them."""
+    edges = np.linspace(0, max(int(steps.max()), 1) + 1, bins + 1)
+    which = np.digitize(steps, edges) - 1
+    centres, means = [], []
+    for b in range(bins):
+        rows = mask & (which == b)
+        if rows.sum() >= MIN_PER_BIN:
+            centres.append(steps[rows].mean())
+            means.append(score[rows].mean())
+    centres, means = np.asarray(centres), np.asarray(means)
+    return (centres[1:] + centres[:-1]) / 2, np.diff(means) / np.maximum(np.diff(centres), 1e-9)
 
 
 def exploration_figure(states: States, chunks_per_cluster: np.ndarray, chosen_clusters=(), title: str = "") -> Figure:
@@ -68,14 +80,18 @@ def exploration_figure(states: States, chunks_per_cluster: np.ndarray, chosen_cl
 
     steps = episode_steps(states, chunks_per_cluster)
     for mask, name in zip(phases(states), ("first third of updates", "last third")):
-        seen, mean = score_by_step(states.score, steps, mask)
-        if len(seen) > 1:
-            step_ax.plot(seen[1:], np.diff(mean) / np.diff(seen), marker=".", label=name)
+        at, reward = reward_per_step(states.score, steps, mask)
+        if len(at):
+            step_ax.plot(at, reward, marker="o", ms=3, label=name)
+    if not step_ax.lines:
+        step_ax.text(0.5, 0.5, f"fewer than {MIN_PER_BIN} states\nin every step range", ha="center", va="center",
+                     transform=step_ax.transAxes)
+    else:
+        step_ax.legend(fontsize=8)
     step_ax.axhline(0, color="k", lw=0.6)
     step_ax.set_xlabel("episode step (chunks taken)")
     step_ax.set_ylabel("mean reward per step (score change)")
-    step_ax.set_title("reward per step")
-    step_ax.legend(fontsize=8)
+    step_ax.set_title(f"reward per step (states binned into {STEP_BINS} step ranges)")
     step_ax.grid(alpha=0.3)
 
     late = phases(states)[1]
@@ -87,7 +103,7 @@ def exploration_figure(states: States, chunks_per_cluster: np.ndarray, chosen_cl
     region_ax.set_xticks(np.arange(len(top)), [str(c) for c in top], rotation=90, fontsize=7)
     region_ax.set_xlabel("region (cluster id); orange: in the final subset" if chosen else "region (cluster id)")
     region_ax.set_ylabel("share of late-training states holding it")
-    region_ax.set_title(f"how often each region was chosen (top {len(top)} of {states.taken.shape[1]})")
+    region_ax.set_title(f"how often each region was chosen\n(top {len(top)} of {states.taken.shape[1]} regions)")
     region_ax.grid(axis="y", alpha=0.3)
     if title:
         fig.suptitle(title)

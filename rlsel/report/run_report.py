@@ -69,8 +69,8 @@ def build(workdir: pathlib.Path, record: dict, ctx: SelectionContext | None, no_
     blocks += sections.learning_curve(series, source, method, save)
     if ctx is None:
         blocks += [Heading("Subset sections skipped"),
-                   Text(f"Score per step, the 2-D picture, the label mix, the region cards and the exploration need the run's "
-                        f"prepared data, which could not be rebuilt: {no_ctx_reason}.")]
+                   Text(f"Score per step, the 2-D picture, the label mix, the region cards and the exploration "
+                        f"need the run's prepared data, which could not be rebuilt: {no_ctx_reason}.")]
     else:
         blocks += _data_sections(workdir, ctx, record, save)
     finetune_json = (finetune_dir or workdir) / "finetune.json"

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from rlsel.jobs.select import context_from_config, run_selection
+from rlsel.report.projection import pca_2d
 from rlsel.report.regions import build_up, regions
 from rlsel.report.run_report import write_report
 
@@ -39,23 +40,36 @@ def tiny(config, dataset: pathlib.Path, cache: pathlib.Path, method: str):
 
 
 @pytest.fixture(scope="module")
-def ppo_run(tmp_path_factory):
-    """A tiny PPO select run: (workdir, record, context)."""
+def mdp_run(tmp_path_factory):
+    """A tiny select run of an MDP method (random_clusters: chunks of clusters, no training): (workdir, record,
+    context). The notebook tests report on a real PPO run."""
     from rlsel.cli import load_config_file
 
     root = tmp_path_factory.mktemp("runs")
     config = tiny(load_config_file(ROOT / "experiments" / "configs" / "select.py"),
-                  write_dataset(root / "reviews.jsonl"), root / "cache", "ppo")
-    record = run_selection(config, root / "ppo", progress=False)
-    return root / "ppo", record, context_from_config(config)[0]
+                  write_dataset(root / "reviews.jsonl"), root / "cache", "random_clusters")
+    record = run_selection(config, root / "mdp", progress=False)
+    return root / "mdp", record, context_from_config(config)[0]
+
+
+def write_training_logs(workdir: pathlib.Path, ctx, updates: int = 20, envs: int = 4) -> None:
+    """metrics.jsonl and states.npz as a PPO run writes them: per-update metrics and sampled MDP states."""
+    rng = np.random.default_rng(0)
+    lines = [{"stage": "ppo", "step": u, "time": 0.0, "episode_return": 0.5 * u / updates, "entropy": 2.0 - u / updates}
+             for u in range(1, updates + 1)]
+    (workdir / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    chunks = np.asarray(ctx.env_params.num_chunks)
+    taken = np.minimum(rng.integers(0, 3, (updates * envs, len(chunks))), chunks) / np.maximum(chunks, 1)
+    np.savez(workdir / "states.npz", taken=taken.astype(np.float32), score=-taken.mean(1).astype(np.float32),
+             update=np.repeat(np.arange(1, updates + 1), envs).astype(np.int32), pca=pca_2d(taken)[0])
 
 
 @pytest.fixture
-def random_run(ppo_run, tmp_path):
+def random_run(mdp_run, tmp_path):
     """A record as the example-level `random` method writes it (no clusters, no curve), on the same data."""
-    _, record, ctx = ppo_run
+    _, record, ctx = mdp_run
     indices = np.sort(np.random.default_rng(0).choice(len(ctx.prepared.train_y), record["num_selected"], False))
-    record = {**{k: v for k, v in record.items() if k not in ("curve", "episode_return", "decode")},
+    record = {**{k: v for k, v in record.items() if k not in ("episode_return",)},
               "method": "random", "indices": indices.tolist(), "clusters": None}
     (tmp_path / "selection.json").write_text(json.dumps(record))
     return tmp_path, record, ctx
@@ -71,24 +85,25 @@ def assert_drawn(png: pathlib.Path) -> None:
     assert pixels.shape[0] > 200 and pixels.shape[1] > 300 and pixels[..., :3].std() > 0.05
 
 
-def test_ppo_report_shows_every_section_from_real_data(ppo_run):
-    workdir, record, ctx = ppo_run
+def test_report_of_a_logged_cluster_run_shows_every_section_from_real_data(mdp_run):
+    workdir, record, ctx = mdp_run
+    write_training_logs(workdir, ctx)
     pngs = write_report(workdir, record, ctx)
     text = (workdir / "report.md").read_text()
     for heading in ("Learning curve", "Score per step", "The subset in embedding space", "Label mix", "Regions",
                     "Exploration during training", "Finetune"):
         assert f"## {heading}" in text
-    assert "Per-update metrics of ppo, read from" in text and "this run was not finetuned" in text
+    assert "read from metrics.jsonl" in text and "this run was not finetuned" in text
     assert sorted(figures(workdir)) == pngs
-    assert {"learning", "score_per_step", "embedding", "label_mix", "regions"} <= {p.stem for p in pngs}
+    assert [p.stem for p in pngs] == ["embedding", "exploration", "label_mix", "learning", "regions", "score_per_step"]
     for png in pngs:
         assert_drawn(png)
     html = (workdir / "report.html").read_text()
     assert html.count("<img ") == len(pngs) and "Region " in html and not list(workdir.glob(".rlsel-run-*"))
 
 
-def test_regions_partition_the_subset_and_rebuild_its_score(ppo_run):
-    _, record, ctx = ppo_run
+def test_regions_partition_the_subset_and_rebuild_its_score(mdp_run):
+    _, record, ctx = mdp_run
     ordered = regions(ctx, np.asarray(record["indices"]))
     assert sorted(np.concatenate([r.chosen for r in ordered]).tolist()) == record["indices"]
     assert {r.cluster for r in ordered} == set(record["clusters"])
@@ -109,7 +124,7 @@ def test_random_report_says_why_sections_are_empty_and_groups_by_clusters(random
     assert "this method picks examples, not clusters" in text
 
 
-def test_metrics_log_and_finetune_are_used_when_present(random_run, tmp_path_factory):
+def test_a_cut_metrics_line_and_a_finetune_elsewhere_are_handled(random_run, tmp_path_factory):
     workdir, record, _ = random_run
     lines = [json.dumps({"stage": "ppo", "step": s, "time": 0.1 * s, "episode_return": 0.1 * s}) for s in range(5)]
     (workdir / "metrics.jsonl").write_text("\n".join(lines) + '\n{"stage": "ppo", "st')  # last line cut short
