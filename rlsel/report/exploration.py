@@ -13,7 +13,8 @@ import pathlib
 import numpy as np
 from matplotlib.figure import Figure
 
-STATES_FILE = "states.npz"
+from rlsel.selectors.state_sample import STATES_FILE
+
 NAMED_REGIONS = 40  # bars in the region-frequency panel
 STEP_BINS = 20  # episode-step ranges the reward per step is averaged over
 MIN_PER_BIN = 5

@@ -65,7 +65,7 @@ def build(workdir: pathlib.Path, record: dict, ctx: SelectionContext | None, no_
     method = record.get("method", "?")
     blocks: list[Block] = [Heading(f"{method} selection on {record.get('dataset')}", 1),
                            Text(f"Run folder: {workdir}"), *sections.summary(record)]
-    series, source = learning_series(record, read_metrics(workdir / "metrics.jsonl"))
+    series, source = learning_series(record, read_metrics(workdir))
     blocks += sections.learning_curve(series, source, method, save)
     if ctx is None:
         blocks += [Heading("Subset sections skipped"),
@@ -76,7 +76,7 @@ def build(workdir: pathlib.Path, record: dict, ctx: SelectionContext | None, no_
     finetune_json = (finetune_dir or workdir) / "finetune.json"
     if finetune_json.is_file():
         result = read_record(finetune_json, "")
-        logged = read_metrics(finetune_json.parent / "metrics.jsonl").get("finetune", {})
+        logged = read_metrics(finetune_json.parent).get("finetune", {})
         series, source = (logged, "metrics.jsonl") if logged else (finetune_history(result), "finetune.json")
         blocks += sections.finetune(result, series, source, save)
     else:

@@ -1,37 +1,28 @@
-"""A run's metric series, read from its metrics.jsonl stream or, for older runs, from selection.json's `curve`.
-
-metrics.jsonl holds one JSON object per line: `stage`, `step`, `time` and the metrics, either flat or under
-`metrics`. A line cut short by an interrupted run is skipped, not fatal: the file is an appended stream.
+"""A run's metric series, read from its metrics.jsonl stream (`rlsel.metrics_log`) or, for older runs, from
+selection.json's `curve`; null (non-finite) values are left out.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import pathlib
+
+from rlsel.metrics_log import read_metrics as read_lines
 
 Series = dict[str, tuple[list[float], list[float]]]  # metric name -> (steps, values)
 
-_RESERVED = ("stage", "step", "time", "metrics")
+_RESERVED = ("stage", "step", "time")
 FIRST = ("episode_return", "proxy_score", "reward", "entropy", "approx_kl", "clip_frac", "value_loss")
 
 
-def read_metrics(path: pathlib.Path) -> dict[str, Series]:
-    """Per stage, every numeric metric as (steps, values) in file order; {} when the file is absent."""
-    if not path.is_file():
-        return {}
+def read_metrics(workdir: pathlib.Path) -> dict[str, Series]:
+    """Per stage, every numeric metric as (steps, values) in file order; {} without a metrics.jsonl."""
     stages: dict[str, Series] = {}
-    for line in path.read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+    for row in read_lines(workdir):
+        if not isinstance(row.get("step"), (int, float)):
             continue
-        if not isinstance(row, dict) or not isinstance(row.get("step"), (int, float)):
-            continue
-        values = {**{k: v for k, v in row.items() if k not in _RESERVED}, **(row.get("metrics") or {})}
         series = stages.setdefault(str(row.get("stage", "run")), {})
-        for name, value in values.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        for name, value in row.items():
+            if name not in _RESERVED and isinstance(value, (int, float)) and not isinstance(value, bool):
                 steps, ys = series.setdefault(name, ([], []))
                 steps.append(float(row["step"]))
                 ys.append(float(value))
