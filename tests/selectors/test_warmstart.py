@@ -9,6 +9,7 @@ import pytest
 from planted_flips import clean_state, flipped_context
 from rlsel.agents.networks import greedy_policy_choice
 from rlsel.agents.ppo import PPOConfig, PPOHparams, make_ppo
+from rlsel.jobs.settings import select_settings
 from rlsel.selectors import warmstart
 from rlsel.selectors.base import Selection
 from rlsel.selectors.decode import decode
@@ -75,3 +76,12 @@ def test_the_warm_subset_wins_when_the_policy_returns_less(planted):
     assert kept.extra["warm_start"]["winner"] == "warm" and kept.extra["episode_return"] == 0.8
     assert kept.extra["warm_start"]["overlap"] == 1.0 and kept.extra["warm_start"]["policy_overlap"] < 0.5
     assert "curve" in kept.extra
+
+
+def test_the_select_config_switches_it_on_and_refuses_a_bad_source(select_config):
+    select_config.ppo.warm_start, select_config.climb.rounds = "climb_disc", 3
+    selector = select_settings(select_config, progress=False).selector
+    assert selector.warm == WarmStart(source="climb_disc", steps=300) and selector.climb.rounds == 3
+    select_config.ppo.warm_start = "kcenter"
+    with pytest.raises(ValueError, match="ppo.warm_start 'kcenter'"):
+        select_settings(select_config)
