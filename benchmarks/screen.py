@@ -92,6 +92,7 @@ def main(argv):
                 "clusters_touched": len(np.unique(p.pool.assignments[idx])),
                 "proxy_val_score": round(record["proxy_val_score"], 4),
                 "proxy_heldout_score": round(record["proxy_heldout_score"], 4),
+                "reward_coverage": round(record.get("reward_coverage") or float("nan"), 4),
                 "lr_choice": round(lr_choice, 4),
                 "lr_pool": round(lr_pool, 4),
                 "select_s": round(record["timings"]["select_s"], 2),

@@ -1,8 +1,10 @@
 """The MDP's selectable units: each cluster's members, most typical first, cut into chunks of b examples.
 
 An action adds a cluster's next chunk, so a 5% budget spreads over many regions instead of a dozen whole
-clusters. Typicality is TypiClust's: the inverse mean cosine distance to a member's k nearest neighbours
-within its cluster. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
+clusters. Orders: `typical` (TypiClust's typicality, the inverse mean cosine distance to a member's k nearest
+neighbours within its cluster), `herding` (each next member keeps the mean of the members so far closest to
+the cluster's mean, so every prefix stands for the whole cluster), `random`. `chunk_size=0` keeps whole
+clusters as single units (one chunk per cluster).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from flax import struct
 
-ORDERS = ("typical", "random")
+ORDERS = ("typical", "herding", "random")
 
 
 @struct.dataclass
@@ -49,10 +51,26 @@ def typicality(x: np.ndarray, k: int = 20) -> np.ndarray:
     return (1.0 / np.maximum(nearest.mean(1), 1e-6)).astype(np.float32)
 
 
-def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random.Generator) -> np.ndarray:
-    """One cluster's train indices, most typical first or shuffled."""
+def herding_order(x: np.ndarray, count: int) -> np.ndarray:
+    """[min(count, n)] positions in `x` such that the mean of each prefix stays closest to the mean of `x`."""
+    x = np.asarray(x, np.float64)
+    target, sq = x.mean(0), np.sum(x * x, axis=1)
+    total, free, picks = np.zeros(x.shape[1]), np.ones(len(x), bool), []
+    for t in range(min(count, len(x))):
+        residual = total - (t + 1) * target  # ||residual + x_j||^2 = (t+1)^2 ||new prefix mean - target||^2
+        j = int(np.argmin(np.where(free, sq + 2.0 * x @ residual, np.inf)))
+        picks.append(j)
+        total, free[j] = total + x[j], False
+    return np.asarray(picks, np.int64)
+
+
+def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random.Generator,
+                  count: int) -> np.ndarray:
+    """One cluster's train indices in `order`, at least the first `count` of them."""
     if order == "typical":
         return members[np.argsort(-typicality(x[members]), kind="stable")]
+    if order == "herding":
+        return members[herding_order(x[members], count)]
     return rng.permutation(members)
 
 
@@ -72,7 +90,7 @@ def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, ch
     mask = np.zeros((num_clusters, chunks * width), bool)
     rng = np.random.default_rng(seed)
     for c, m in enumerate(members):
-        kept = (m if chunk_size == 0 else order_members(m, x, order, rng))[: chunks * width]
+        kept = (m if chunk_size == 0 else order_members(m, x, order, rng, chunks * width))[: chunks * width]
         rows[c, : len(kept)] = kept
         mask[c, : len(kept)] = True
     return Units(rows=rows.reshape(num_clusters, chunks, width), mask=mask.reshape(num_clusters, chunks, width),

@@ -13,6 +13,8 @@ import ml_collections
 
 from rlsel.jobs.settings import select_settings
 from rlsel.outputs import versions, write_selection
+from rlsel.proxy.coverage import subset_coverage
+from rlsel.proxy.data import reward_rows
 from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.context import SelectionContext, prepare_context
 from rlsel.selectors.registry import get_selector
@@ -23,6 +25,16 @@ def context_from_config(config: ml_collections.ConfigDict) -> tuple[SelectionCon
     """The prepared data and MDP of a select-style config, with the stage timings (see `prepare_context`)."""
     settings = select_settings(config)
     return prepare_context(settings.prepare, settings.env)
+
+
+def reward_coverage(ctx: SelectionContext, indices) -> float | None:
+    """The coverage term's value (rlsel.proxy.coverage) for the subset, when the reward has one."""
+    proxy, p = ctx.env_config.proxy, ctx.prepared
+    if proxy.coverage_weight == 0:
+        return None
+    targets = reward_rows(p.pool, p.train_x, p.train_y, p.val_x, p.val_y)
+    return subset_coverage(proxy.coverage_kind, p.train_x, p.train_y, indices, *targets, p.num_classes,
+                           ctx.env_config.budget * len(p.train_y))
 
 
 def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
@@ -59,6 +71,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         "proxy_val_score": score,
         "proxy_heldout_score": heldout,
         "proxy_empty_score": float(ctx.env_params.empty_score),
+        "reward_coverage": reward_coverage(ctx, selection.indices),
         "class_names": prepared.class_names,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "num_devices": jax.device_count(),

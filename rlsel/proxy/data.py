@@ -7,6 +7,7 @@ import numpy as np
 from flax import struct
 
 from rlsel.data.pool import ClusterPool
+from rlsel.proxy.coverage import CoverageData, coverage_data
 
 
 @struct.dataclass
@@ -23,6 +24,7 @@ class ProxyData:
     unit_y: jax.Array  # [U, K] mean one-hot label of each unit's rows
     x_val: jax.Array  # [V, d] reward rows: validation rows the reward may read, then held-out train rows
     y_val: jax.Array  # [V] int32
+    coverage: CoverageData  # per-unit statistics of the coverage term (empty arrays when unused)
 
     @property
     def num_classes(self) -> int:
@@ -60,6 +62,14 @@ def class_weights(labels: np.ndarray, num_classes: int, balanced: bool) -> np.nd
     return (len(labels) / (num_classes * np.maximum(counts, 1))).astype(np.float32)
 
 
+def reward_rows(pool: ClusterPool, train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
+                val_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The raw embeddings and labels of the rows the reward reads: its validation rows, then held-out train rows."""
+    x = np.concatenate([np.asarray(val_x)[pool.val_index], np.asarray(train_x)[pool.reward_train_index]])
+    y = np.concatenate([np.asarray(val_y)[pool.val_index], np.asarray(train_y)[pool.reward_train_index]])
+    return x, y.astype(np.int32)
+
+
 def make_proxy_data(
     pool: ClusterPool,
     train_x: np.ndarray,
@@ -70,8 +80,12 @@ def make_proxy_data(
     *,
     dim: int,
     class_balanced: bool = False,
+    coverage: str | None = None,
+    budget: float = 0.0,
 ) -> tuple[ProxyData, Projection]:
-    """Project embeddings, compute per-unit sufficient statistics over every row, gather xi and val."""
+    """Project embeddings, compute per-unit sufficient statistics over every row, gather xi and val; with
+    `coverage` (a kind in rlsel.proxy.coverage), also each unit's coverage statistics of the reward rows for a
+    budget of `budget` examples."""
     projection = fit_projection(train_x, dim)
     z = projection(train_x)
     train_y = np.asarray(train_y, np.int32)
@@ -92,6 +106,9 @@ def make_proxy_data(
         gram[u] = zw.T @ z1[rows]
         moment[u] = zw.T @ onehot[rows]
     chunked = pool.units.chunked
+    target_x, target_y = reward_rows(pool, train_x, train_y, val_x, val_y)
+    cover = coverage_data(coverage, unit_rows, unit_mask, train_x, train_y, target_x, target_y, num_classes,
+                          budget)
     sub_index, sub_mask = (unit_rows, unit_mask) if chunked else (pool.member_index, pool.member_mask)
     data = ProxyData(
         x_sub=z[sub_index],
@@ -102,6 +119,7 @@ def make_proxy_data(
         unit_x=unit_x,
         unit_y=unit_y,
         x_val=np.concatenate([projection(np.asarray(val_x)[pool.val_index]), z[pool.reward_train_index]]),
-        y_val=np.concatenate([np.asarray(val_y, np.int32)[pool.val_index], train_y[pool.reward_train_index]]),
+        y_val=target_y,
+        coverage=cover,
     )
     return jax.tree_util.tree_map(np.asarray, data), projection

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rlsel.data.pool import build_pool
-from rlsel.data.units import build_units, typicality
+from rlsel.data.units import build_units, herding_order, typicality
 
 
 def blobs():
@@ -70,3 +70,20 @@ def test_held_out_reward_rows_need_chunks_and_the_error_says_which_settings():
     with pytest.raises(ValueError, match="set prepare.reward_train=0"):
         build_pool(assignments, assignments % 2, x[:2], 2, 10, per_cluster=4, val_size=5, seed=0,
                    reward_train=3)
+
+
+def test_herding_order_keeps_every_prefix_mean_near_the_cluster_mean():
+    x = np.array([[2.0, 0.0], [-2.0, 0.0], [0.1, 0.0], [3.0, 0.0]])  # mean (0.775, 0)
+    # first the member nearest the mean (0.1); then 2.0 (prefix mean 1.05, not 1.55 with 3.0); then -2.0
+    assert herding_order(x, 4).tolist() == [2, 0, 1, 3]
+    assert herding_order(x, 2).tolist() == [2, 0]
+
+
+def test_herding_units_come_in_herding_order_within_each_cluster():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    assignments = np.repeat([0, 1], 20)
+    units = build_units(x, assignments, 2, chunk_size=2, max_chunks=3, order="herding", seed=0)
+    for c in range(2):
+        members = np.flatnonzero(assignments == c)
+        assert units.rows[c].reshape(-1).tolist() == members[herding_order(x[members], 6)].tolist()
