@@ -15,7 +15,7 @@ from rlsel.finetune.backbones import model_family
 from rlsel.finetune.config import FinetuneConfig, ModelOptions
 from rlsel.proxy import ProxyConfig
 from rlsel.selectors.registry import get_selector
-from rlsel.selectors.settings import ChunkedRun, SelectorSettings
+from rlsel.selectors.settings import ChunkedRun, ClimbConfig, DynaConfig, SelectorSettings, WarmStart
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +122,11 @@ def select_settings(config: ml_collections.ConfigDict, checkpoint_dir: str | Non
     run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=checkpoint_dir, resume=resume,
                      progress=progress, log_dir=log_dir)
     selector = SelectorSettings(ppo=ppo, ppo_hparams=ppo_hparams, run=run, dqn=dqn, dqn_hparams=dqn_hparams,
-                                decode_samples=config.ppo.get("decode_samples", 0), run_config=config.to_dict())
+                                decode_samples=config.ppo.get("decode_samples", 0),
+                                warm=WarmStart(source=config.ppo.get("warm_start", ""),
+                                               steps=config.ppo.get("warm_steps", 300)),
+                                climb=ClimbConfig(**config.get("climb", {})), dyna=DynaConfig(**config.get("dyna", {})),
+                                run_config=config.to_dict())
     return SelectSettings(method=config.method, dataset=config.dataset, seed=config.seed,
                           prepare=prepare_config(config), env=env_config(config), selector=selector,
                           config=config.to_dict())
