@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from rlsel.io import atomic_write
 from rlsel.report.regions import Region
@@ -62,11 +63,14 @@ def build_up_figure(scores: np.ndarray, ordered: Sequence[Region], method: str) 
     left.set_ylabel("proxy reward score")
     left.set_title("score per step")
     left.grid(alpha=0.3)
-    right.bar(steps[1:], np.diff(scores), color="tab:green")
+    gains = np.diff(scores)
+    right.bar(steps[1:], gains, color=np.where(gains >= 0, "tab:green", "tab:red"))
     right.axhline(0, color="k", lw=0.6)
     right.set_xlabel("step (region added)")
     right.set_ylabel("reward (score change)")
     right.set_title("reward per step")
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(f"{method}: the subset rebuilt region by region ({len(ordered)} regions)")
     return fig
 
