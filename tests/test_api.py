@@ -12,6 +12,8 @@ import pytest
 
 import rlsel
 from rlsel.data.errors import DataError
+from rlsel.data.sources import DatasetSpec
+from rlsel.finetune.source import load_source, resolve_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLE = '''\
@@ -35,7 +37,7 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("RLSEL_CACHE", str(tmp_path / "cache"))
 
 
-def test_the_readme_example_runs_as_printed(tmp_path):
+def test_the_readme_example_runs_as_printed():
     readme = (ROOT / "README.md").read_text()
     if "rlsel.select(" in readme:  # once the README shows the example, it must be this one
         assert EXAMPLE.strip() in readme
@@ -60,6 +62,9 @@ def test_indices_point_into_the_callers_texts_and_the_workdir_keeps_the_run(tmp_
     assert [s["label"] for s in subset] == [str(labels[i]) for i in indices]
     assert json.loads((tmp_path / "run" / "selection.json").read_text())["indices"] == record["indices"]
     assert (tmp_path / "run" / "data.npy").is_file() and record["config"]["proxy"]["dim"] == 2
+    source = resolve_source(str(tmp_path / "run" / "selection.json"), "", DatasetSpec())
+    _, train, _ = load_source(source)  # a finetune reloads the same data, vectors included: fingerprints agree
+    assert source.data.precomputed and train["text"] == [s["text"] for s in subset]
 
 
 @pytest.mark.parametrize("call, error, message", [
