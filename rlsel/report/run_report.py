@@ -54,7 +54,7 @@ def _data_sections(workdir: pathlib.Path, ctx: SelectionContext, record: dict, s
     if not len(indices):
         return [Heading("The subset"), Text("The subset is empty: nothing to picture.")]
     ordered = regions(ctx, indices)
-    return (sections.score_per_step(ctx, ordered, method, save) + sections.embedding(ctx, indices, method, save)
+    return (sections.score_per_step(ctx, ordered, record, save) + sections.embedding(ctx, indices, method, save)
             + sections.label_mix(ctx, indices, save)
             + sections.region_cards(ordered, ctx.prepared.class_names, record.get("clusters") is not None, save)
             + sections.exploration(load_states(workdir), ctx, record, save))

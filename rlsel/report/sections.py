@@ -17,6 +17,7 @@ from rlsel.selectors.context import SelectionContext
 
 Saver = Callable[[object, str], str]  # (figure, file stem) -> path relative to the report
 MAX_CARDS = 24
+SCORE_TOLERANCE = 1e-3  # rebuilt vs recorded proxy score of the subset
 
 
 def _num(value, digits: int = 4) -> str:
@@ -54,14 +55,22 @@ def learning_curve(series: Series, source: str, method: str, save: Saver) -> lis
     return blocks + [Figure(path, f"Per-update metrics of {method}, read from {source}.")]
 
 
-def score_per_step(ctx: SelectionContext, ordered: list[Region], method: str, save: Saver) -> list[Block]:
+def score_per_step(ctx: SelectionContext, ordered: list[Region], record: dict, save: Saver) -> list[Block]:
     scores = build_up(ctx, ordered)
+    method = record.get("method")
     path = save(plots.build_up_figure(scores, ordered, method), "score_per_step")
-    return [Heading("Score per step"),
-            Text(f"The closed-form proxy's reward score of the subset rebuilt one region at a time, the region "
-                 f"that adds most first: from {scores[0]:.4f} (empty) to {scores[-1]:.4f} after "
-                 f"{len(ordered)} regions. Each step's bar is the reward that addition earns."),
-            Figure(path, "Proxy reward score per step as the chosen regions are added.")]
+    blocks: list[Block] = [
+        Heading("Score per step"),
+        Text(f"The closed-form proxy's reward score of the subset rebuilt one region at a time, the region that "
+             f"adds most first: from {scores[0]:.4f} (empty) to {scores[-1]:.4f} after {len(ordered)} regions. "
+             f"Each step's bar is the reward that addition earns."),
+        Figure(path, "Proxy reward score per step as the chosen regions are added.")]
+    recorded = record.get("proxy_val_score")
+    if isinstance(recorded, (int, float)) and abs(recorded - scores[-1]) > SCORE_TOLERANCE:
+        blocks.append(Text(f"Note: the run recorded a proxy reward score of {recorded:.4f} for this subset, the "
+                           f"rebuilt proxy gives {scores[-1]:.4f}: the run's config lacks settings added since, "
+                           f"which take today's defaults. Read this report's proxy scores as relative."))
+    return blocks
 
 
 def embedding(ctx: SelectionContext, indices: np.ndarray, method: str, save: Saver) -> list[Block]:

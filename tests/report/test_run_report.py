@@ -12,7 +12,7 @@ from matplotlib.image import imread
 
 from rlsel.jobs.select import context_from_config, run_selection
 from rlsel.report.projection import pca_2d
-from rlsel.report.regions import build_up, regions
+from rlsel.report.regions import build_up, regions, reward_score
 from rlsel.report.run_report import write_report
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -69,8 +69,8 @@ def random_run(mdp_run, tmp_path):
     """A record as the example-level `random` method writes it (no clusters, no curve), on the same data."""
     _, record, ctx = mdp_run
     indices = np.sort(np.random.default_rng(0).choice(len(ctx.prepared.train_y), record["num_selected"], False))
-    record = {**{k: v for k, v in record.items() if k not in ("episode_return",)},
-              "method": "random", "indices": indices.tolist(), "clusters": None}
+    record = {**{k: v for k, v in record.items() if k not in ("episode_return",)}, "method": "random",
+              "indices": indices.tolist(), "clusters": None, "proxy_val_score": reward_score(ctx, indices)}
     (tmp_path / "selection.json").write_text(json.dumps(record))
     return tmp_path, record, ctx
 
@@ -121,7 +121,13 @@ def test_random_report_says_why_sections_are_empty_and_groups_by_clusters(random
     text = (workdir / "report.md").read_text()
     assert "trains no policy, so there is no learning curve" in text
     assert "only PPO runs save the states they explore" in text
-    assert "this method picks examples, not clusters" in text
+    assert "this method picks examples, not clusters" in text and "Note:" not in text
+
+
+def test_a_recorded_score_the_rebuilt_proxy_does_not_reproduce_is_flagged(random_run):
+    workdir, record, ctx = random_run
+    write_report(workdir, {**record, "proxy_val_score": record["proxy_val_score"] + 0.5}, ctx)
+    assert "Read this report's proxy scores as relative" in (workdir / "report.md").read_text()
 
 
 def test_a_cut_metrics_line_and_a_finetune_elsewhere_are_handled(random_run, tmp_path_factory):
