@@ -17,6 +17,7 @@ from rlsel.selectors.context import SelectionContext
 
 Saver = Callable[[object, str], str]  # (figure, file stem) -> path relative to the report
 MAX_CARDS = 24
+STEP_NAMES = {"ppo": "update", "dqn": "environment step"}  # what a logged step counts, per method
 SCORE_TOLERANCE = 1e-3  # rebuilt vs recorded proxy score of the subset
 
 
@@ -51,8 +52,9 @@ def learning_curve(series: Series, source: str, method: str, save: Saver) -> lis
     if not series:
         return blocks + [Text(f"`{method}` logged no per-update metrics (neither metrics.jsonl nor a `curve` in "
                               f"selection.json): it trains no policy, so there is no learning curve.")]
-    path = save(plots.series_figure(series, f"{method}: training progress (from {source})", "update"), "learning")
-    return blocks + [Figure(path, f"Per-update metrics of {method}, read from {source}.")]
+    xlabel = STEP_NAMES.get(method, "logged step")
+    path = save(plots.series_figure(series, f"{method}: training progress (from {source})", xlabel), "learning")
+    return blocks + [Figure(path, f"Training metrics of {method} per {xlabel}, read from {source}.")]
 
 
 def score_per_step(ctx: SelectionContext, ordered: list[Region], record: dict, save: Saver) -> list[Block]:
