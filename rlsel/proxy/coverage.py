@@ -113,9 +113,11 @@ def subset_coverage(kind: str, train_x: np.ndarray, train_y: np.ndarray, indices
 
 @struct.dataclass
 class CoveredCarry:
+    """The field of the kind not in use is None (checkpoints cannot hold zero-size arrays)."""
+
     inner: Any  # the wrapped proxy's carry
-    cover: jax.Array  # [R] facility: best coverage of each reward row so far
-    sums: jax.Array  # [K, D] mean: per-label sums of the chosen normalised embeddings
+    cover: jax.Array | None  # [R] facility: best coverage of each reward row so far
+    sums: jax.Array | None  # [K, D] mean: per-label sums of the chosen normalised embeddings
 
 
 class CoveredProxy:
@@ -129,13 +131,14 @@ class CoveredProxy:
 
     def _coverage(self, carry: CoveredCarry, data: CoverageData) -> jax.Array:
         if self.kind == "facility":
-            return carry.cover.mean() if carry.cover.shape[0] else jnp.zeros(())
+            return carry.cover.mean()
         return -mean_mismatch(carry.sums, data)
 
     def init_carry(self, key: jax.Array, data: ProxyData) -> CoveredCarry:
-        cov = data.coverage
-        return CoveredCarry(inner=self.inner.init_carry(key, data), cover=jnp.zeros(cov.unit_cover.shape[1]),
-                            sums=jnp.zeros(cov.unit_sum.shape[1:]))
+        cov, facility = data.coverage, self.kind == "facility"
+        return CoveredCarry(inner=self.inner.init_carry(key, data),
+                            cover=jnp.zeros(cov.unit_cover.shape[1]) if facility else None,
+                            sums=None if facility else jnp.zeros(cov.unit_sum.shape[1:]))
 
     def empty_score(self, data: ProxyData) -> jax.Array:
         empty = self.init_carry(jax.random.key(0), data)
@@ -145,8 +148,10 @@ class CoveredProxy:
             data: ProxyData) -> tuple[jax.Array, CoveredCarry]:
         inner_score, inner = self.inner.add(key, carry.inner, selected, action, data)
         cov = data.coverage
-        carry = CoveredCarry(inner=inner, cover=jnp.maximum(carry.cover, cov.unit_cover[action]),
-                             sums=carry.sums + cov.unit_sum[action])
+        if self.kind == "facility":
+            carry = carry.replace(inner=inner, cover=jnp.maximum(carry.cover, cov.unit_cover[action]))
+        else:
+            carry = carry.replace(inner=inner, sums=carry.sums + cov.unit_sum[action])
         return inner_score + self.weight * self._coverage(carry, cov), carry
 
     def unit_error(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
