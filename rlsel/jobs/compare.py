@@ -29,6 +29,30 @@ def full_data_finetune_config(select_config: ml_collections.ConfigDict,
 
 
 LEARNED_SECTIONS = ("ppo", "dqn", "climb", "dyna")
+# Settings that change nothing at these values stay out of a run's key, so runs keyed before the settings
+# existed are still found: each field at its neutral value, and each dependent field while its switch is.
+NEUTRAL = {"embedding_column": "", "proxy.coverage_weight": 0.0, "ppo.warm_start": ""}
+IDLE_WITH = {"proxy.coverage_kind": "proxy.coverage_weight", "ppo.warm_steps": "ppo.warm_start"}
+
+
+def without_neutral(settings: dict) -> dict:
+    """`settings` less the fields NEUTRAL and IDLE_WITH say change nothing."""
+    def get(path):
+        node = settings
+        for name in path.split("."):
+            if not isinstance(node, dict) or name not in node:
+                return None
+            node = node[name]
+        return node
+
+    idle = {path for path, value in NEUTRAL.items() if get(path) == value}
+    idle |= {path for path, switch in IDLE_WITH.items() if switch in idle or get(switch) is None}
+
+    def drop(node, prefix):
+        return {k: drop(v, f"{prefix}{k}.") if isinstance(v, dict) else v for k, v in node.items()
+                if f"{prefix}{k}" not in idle}
+
+    return drop(settings, "")
 METHOD_SECTIONS = {"climb_disc": ("climb",), "dyna_ppo": ("dyna", "ppo")}  # else a method reads its own name's
 
 
@@ -44,7 +68,7 @@ def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_c
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
     own = METHOD_SECTIONS.get(method, (method,))
     settings = {k: v for k, v in select.to_dict().items() if k not in LEARNED_SECTIONS or k in own}
-    return {"select": settings, "finetune": finetune}
+    return {"select": without_neutral(settings), "finetune": finetune}
 
 
 def run_dir(root: pathlib.Path, select_config: ml_collections.ConfigDict,

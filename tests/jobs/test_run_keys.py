@@ -34,3 +34,23 @@ def test_ppo_settings_key_ppo_runs_but_not_baselines():
     select.prepare.chunk_size = 4  # a selection setting: moves selections, not full-data finetunes
     assert run_dir(pathlib.Path("r"), select, finetune, "typiclust", 1) != before["typiclust"]
     assert run_dir(pathlib.Path("r"), select, finetune, "full", 1) == before["full"]
+
+
+def test_settings_at_their_neutral_values_leave_the_key_as_if_they_did_not_exist():
+    select, finetune = configs()
+    keyed = run_dir(pathlib.Path("r"), select, finetune, "ppo", 0)
+    with select.unlocked():
+        del select.proxy["coverage_weight"], select.proxy["coverage_kind"]
+        del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"]
+    assert run_dir(pathlib.Path("r"), select, finetune, "ppo", 0) == keyed  # a run keyed before they existed
+
+
+def test_a_setting_away_from_its_neutral_value_moves_the_run_and_wakes_its_dependents():
+    select, finetune = configs()
+    idle = run_dir(pathlib.Path("r"), select, finetune, "greedy", 0)
+    select.proxy.coverage_kind = "facility"  # idle while coverage_weight is 0
+    assert run_dir(pathlib.Path("r"), select, finetune, "greedy", 0) == idle
+    select.proxy.coverage_weight = 10.0
+    weighted = run_dir(pathlib.Path("r"), select, finetune, "greedy", 0)
+    select.proxy.coverage_kind = "mean"
+    assert len({idle, weighted, run_dir(pathlib.Path("r"), select, finetune, "greedy", 0)}) == 3
