@@ -61,7 +61,7 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
         while done < config.num_updates:
             n = min(run.chunk_updates, config.num_updates - done)
             runner, metrics = chunk(runner, hparams, n)
-            sample.add(done + 1, metrics.pop("probe"))
+            sample.add(done + 1, multihost_utils.process_allgather(metrics.pop("probe"), tiled=True))  # env-sharded
             for name, values in metrics.items():
                 history.setdefault(name, []).extend(np.asarray(values).tolist())
             for i in range(done, done + n):

@@ -14,6 +14,7 @@ from rlsel.data.sources import load_splits
 from rlsel.data.splits import fingerprint
 from rlsel.finetune.backbones import model_family
 from rlsel.jobs.finetune import run_finetune
+from rlsel.metrics_log import read_metrics
 from rlsel.workdir import MARKER
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -65,7 +66,9 @@ def test_script_writes_finetune_json_with_the_contract_fields(assets, selected_r
     assert record["selection"] == str(root / "selection.json") and record["method"] == "random"
     assert record["seed"] == 0 and record["config"]["model"] == str(model) and "jax" in record["versions"]
     assert (workdir / "checkpoint" / str(record["best_step"])).is_dir()
-    assert sorted(p.name for p in workdir.iterdir()) == ["checkpoint", "finetune.json"]  # no staging left
+    assert sorted(p.name for p in workdir.iterdir()) == ["checkpoint", "finetune.json", "metrics.jsonl",
+                                                         "tensorboard"]  # no staging left
+    assert [row["step"] for row in read_metrics(workdir, "finetune")] == [1, 2, 3, 4]
     assert (workdir / "checkpoint" / MARKER).is_file()
 
 

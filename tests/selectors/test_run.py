@@ -273,7 +273,9 @@ def test_script_over_two_processes_selects_as_one_process(single_ppo, dataset_fi
     record = json.loads((out / "selection.json").read_text())
     assert record["num_devices"] == 2 and record["indices"] == single["indices"]
     np.testing.assert_allclose(record["curve"]["episode_return"], single["curve"]["episode_return"], atol=1e-5)
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoints", "selection.json", "subset", "subset.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoints", "metrics.jsonl", "selection.json", "states.npz",
+                                                     "subset", "subset.jsonl", "tensorboard"]
+    assert [row["step"] for row in read_metrics(out, "ppo")] == [1, 2, 3, 4]  # written once, by process 0
 
 
 def test_script_rejects_incomplete_multihost_flags(tmp_path):
