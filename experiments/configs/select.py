@@ -17,6 +17,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.budget_mode = "examples"  # examples | clusters
     c.seed = 0
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
+    c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(

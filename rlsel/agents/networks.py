@@ -32,11 +32,11 @@ def _tower(x: jax.Array, hidden_size: int, num_layers: int, activation: str) -> 
 
 
 def flat_features(obs: Any) -> jax.Array:
-    """Flat input vector: the array itself, or `concat(selected, [cluster_error,] budget_left)` for a
-    `SelectionObs`."""
+    """Flat input vector: the array itself, or `concat(selected, [cluster_error,] [cluster_gain,] budget_left)`
+    for a `SelectionObs`."""
     if isinstance(obs, SelectionObs):
-        error = [] if obs.cluster_error is None else [obs.cluster_error]
-        return jnp.concatenate([obs.selected, *error, obs.budget_left[..., None]], axis=-1)
+        signals = [s for s in (obs.cluster_error, obs.cluster_gain) if s is not None]
+        return jnp.concatenate([obs.selected, *signals, obs.budget_left[..., None]], axis=-1)
     return jnp.asarray(obs, jnp.float32)
 
 
@@ -100,7 +100,8 @@ class MLPActorCritic(nn.Module):
 class ClusterScorerActorCritic(nn.Module):
     """Permutation-equivariant scorer for `SelectionObs`: one logit per cluster, any number of clusters.
 
-    Each cluster is embedded from `[cluster_features, selected, cluster_error (when observed)]`; the masked
+    Each cluster is embedded from `[cluster_features, selected, cluster_error, cluster_gain (when observed)]`;
+    the masked
     means of the embeddings of the chosen and of the unchosen clusters, with `budget_left`, form a summary
     that is broadcast back to every cluster to score it, and from which the critic predicts the value.
     """
@@ -116,8 +117,8 @@ class ClusterScorerActorCritic(nn.Module):
                 f"ClusterScorerActorCritic needs SelectionObs observations, got {type(obs).__name__}; "
                 "use the 'mlp' network for flat array observations."
             )
-        error = [] if obs.cluster_error is None else [obs.cluster_error[..., None]]
-        per_cluster = jnp.concatenate([obs.cluster_features, obs.selected[..., None], *error], axis=-1)
+        signals = [s[..., None] for s in (obs.cluster_error, obs.cluster_gain) if s is not None]
+        per_cluster = jnp.concatenate([obs.cluster_features, obs.selected[..., None], *signals], axis=-1)
         emb = _tower(per_cluster, self.hidden_size, self.num_layers, self.activation)
         summary = jnp.concatenate(
             [

@@ -16,6 +16,8 @@ class SelectionObs:
     cluster_features: [C, F] float32, fixed per-cluster descriptors (centroid, size, label histogram).
     cluster_error: [C] float32 or None, the current proxy's loss at the centre of each cluster's next chunk
         (where the model is still wrong); None unless the env is built with `observe_error`.
+    cluster_gain: [C] float32 or None, how much the reward's coverage term would change if each cluster's next
+        chunk joined (rlsel.proxy.coverage); None unless the env has a coverage term and `observe_gain`.
     """
 
     selected: jax.Array
@@ -23,3 +25,4 @@ class SelectionObs:
     budget_left: jax.Array
     cluster_features: jax.Array
     cluster_error: jax.Array | None = None
+    cluster_gain: jax.Array | None = None

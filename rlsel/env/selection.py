@@ -35,6 +35,7 @@ class SelectionEnvConfig:
     proxy: ProxyConfig = ProxyConfig()
     feature_dim: int = 16  # leading (whitened PCA) centroid coordinates in each cluster's features
     observe_error: bool = False  # show the policy the proxy's current loss at each cluster's next chunk
+    observe_gain: bool = False  # with a coverage term: show the policy each next chunk's coverage gain
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
@@ -91,6 +92,11 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         self.proxy = make_proxy(config.proxy, num_classes) if proxy is None else proxy
 
     @property
+    def observes_gain(self) -> bool:
+        """The policy sees coverage gains: asked for, and the reward has a coverage term to gain in."""
+        return self.config.observe_gain and hasattr(self.proxy, "unit_gain")
+
+    @property
     def num_actions(self) -> int:
         return self.num_clusters
 
@@ -142,6 +148,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             cluster_features=params.cluster_features,
             cluster_error=(self.proxy.unit_error(state.carry, self.next_unit(state.taken), params.data)
                            if self.config.observe_error else None),
+            cluster_gain=(self.proxy.unit_gain(state.carry, self.next_unit(state.taken), params.data)
+                          if self.observes_gain else None),
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:

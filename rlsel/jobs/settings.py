@@ -85,7 +85,8 @@ def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
 def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
     return SelectionEnvConfig(budget=config.budget, budget_mode=config.budget_mode,
                               proxy=ProxyConfig(**config.proxy.to_dict()),
-                              observe_error=config.get("observe_error", False))
+                              observe_error=config.get("observe_error", False),
+                              observe_gain=config.get("observe_gain", False))
 
 
 def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparams]:

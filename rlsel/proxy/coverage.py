@@ -154,5 +154,15 @@ class CoveredProxy:
             carry = carry.replace(inner=inner, sums=carry.sums + cov.unit_sum[action])
         return inner_score + self.weight * self._coverage(carry, cov), carry
 
+    def unit_gain(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
+        """[n] weight x the change in coverage if each given unit joined the chosen set (a one-step lookahead
+        of the coverage part of the reward)."""
+        cov = data.coverage
+        if self.kind == "facility":
+            after = jnp.maximum(carry.cover[None, :], cov.unit_cover[units]).mean(-1)
+            return self.weight * (after - carry.cover.mean())
+        after = jax.vmap(lambda s: mean_mismatch(s, cov))(carry.sums[None] + cov.unit_sum[units])
+        return self.weight * (mean_mismatch(carry.sums, cov) - after)
+
     def unit_error(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
         return self.inner.unit_error(carry.inner, units, data)

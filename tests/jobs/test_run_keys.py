@@ -41,7 +41,7 @@ def test_settings_at_their_neutral_values_leave_the_key_as_if_they_did_not_exist
     keyed = run_dir(pathlib.Path("r"), select, finetune, "ppo", 0)
     with select.unlocked():
         del select.proxy["coverage_weight"], select.proxy["coverage_kind"]
-        del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"]
+        del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"], select["observe_gain"]
     assert run_dir(pathlib.Path("r"), select, finetune, "ppo", 0) == keyed  # a run keyed before they existed
 
 

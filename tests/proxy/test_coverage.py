@@ -110,3 +110,36 @@ def test_greedy_with_a_coverage_weight_covers_the_reward_rows_better_than_on_los
     assert len(on_loss) == len(on_cover)
     coverage = lambda rows: subset_coverage(kind, p.train_x, p.train_y, rows, *targets, 2, BUDGET * len(p.train_y))
     assert coverage(on_cover) > coverage(on_loss) + 0.005
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unit_gain_is_the_change_in_score_coverage_adds_for_each_unit(planted, kind):
+    _, _, data = planted
+    data = data[kind]
+    covered = make_proxy(ProxyConfig(dim=0, coverage_weight=3.0, coverage_kind=kind), 2)
+    plain = make_proxy(ProxyConfig(dim=0), 2)
+    key, selected = jax.random.key(0), np.zeros(data.gram.shape[0], bool)
+    carry, inner = covered.init_carry(key, data), plain.init_carry(key, data)
+    selected[5] = True
+    before, carry = covered.add(key, carry, selected, 5, data)
+    plain_before, inner = plain.add(key, inner, selected, 5, data)
+    units = np.array([1, 2, 9])
+    gains = covered.unit_gain(carry, units, data)
+    for unit, gain in zip(units, np.asarray(gains)):
+        after = covered.add(key, carry, selected | (np.arange(len(selected)) == unit), unit, data)[0]
+        plain_after = plain.add(key, inner, selected | (np.arange(len(selected)) == unit), unit, data)[0]
+        assert float(after - before) - float(plain_after - plain_before) == pytest.approx(float(gain), abs=1e-4)
+
+
+def test_the_env_shows_coverage_gains_only_when_it_has_a_coverage_term_and_is_asked(planted):
+    _, pool, data = planted
+
+    def gain_shape(weight, observe):
+        proxy = ProxyConfig(dim=0, coverage_weight=weight, coverage_kind="mean")
+        env = SelectionEnv(SelectionEnvConfig(budget=BUDGET, proxy=proxy, observe_gain=observe), pool.num_clusters,
+                           2, num_chunks=pool.units.num_chunks)
+        obs, _ = env.reset_env(jax.random.key(0), env.make_params(pool, data["mean"]))
+        return None if obs.cluster_gain is None else obs.cluster_gain.shape
+
+    assert gain_shape(1.0, True) == (pool.num_clusters,)
+    assert gain_shape(1.0, False) is None and gain_shape(0.0, True) is None
