@@ -35,8 +35,7 @@ def flat_features(obs: Any) -> jax.Array:
     """Flat input vector: the array itself, or `concat(selected, [cluster_error,] [cluster_gain,] budget_left)`
     for a `SelectionObs`."""
     if isinstance(obs, SelectionObs):
-        signals = [s for s in (obs.cluster_error, obs.cluster_gain) if s is not None]
-        return jnp.concatenate([obs.selected, *signals, obs.budget_left[..., None]], axis=-1)
+        return jnp.concatenate([obs.selected, *cluster_signals(obs), obs.budget_left[..., None]], axis=-1)
     return jnp.asarray(obs, jnp.float32)
 
 
@@ -79,19 +78,33 @@ def _masked_mean(x: jax.Array, weights: jax.Array) -> jax.Array:
     return total / jnp.maximum(jnp.sum(weights, axis=-1, keepdims=True), 1.0)
 
 
+def cluster_signals(obs: Any) -> list[jax.Array]:
+    """The per-cluster signals a `SelectionObs` carries ([..., C] each): proxy error and coverage gain."""
+    if not isinstance(obs, SelectionObs):
+        return []
+    return [s for s in (obs.cluster_error, obs.cluster_gain) if s is not None]
+
+
 class MLPActorCritic(nn.Module):
-    """Separate actor and critic MLPs on a flat observation vector (the paper's mask policy)."""
+    """Separate actor and critic MLPs on a flat observation vector (the paper's mask policy). With
+    `signal_skip`, each cluster's logit also gets a learned linear function of that cluster's own signals
+    (shared over clusters, zero at init), which a flat MLP cannot express cheaply for hundreds of clusters."""
 
     num_actions: int
     hidden_size: int = 64
     num_layers: int = 2
     activation: str = "tanh"
+    signal_skip: bool = False
 
     @nn.compact
     def __call__(self, obs: Any) -> tuple[jax.Array, jax.Array]:
         x = flat_features(obs)
         actor = _tower(x, self.hidden_size, self.num_layers, self.activation)
         logits = _dense(self.num_actions, 0.01)(actor)
+        signals = cluster_signals(obs)
+        if self.signal_skip and signals:
+            weigh = nn.Dense(1, use_bias=False, kernel_init=nn.initializers.zeros, name="signal_skip")
+            logits = logits + weigh(jnp.stack(signals, axis=-1))[..., 0]
         critic = _tower(x, self.hidden_size, self.num_layers, self.activation)
         value = _dense(1, 1.0)(critic)[..., 0]
         return logits, value
@@ -117,7 +130,7 @@ class ClusterScorerActorCritic(nn.Module):
                 f"ClusterScorerActorCritic needs SelectionObs observations, got {type(obs).__name__}; "
                 "use the 'mlp' network for flat array observations."
             )
-        signals = [s[..., None] for s in (obs.cluster_error, obs.cluster_gain) if s is not None]
+        signals = [s[..., None] for s in cluster_signals(obs)]
         per_cluster = jnp.concatenate([obs.cluster_features, obs.selected[..., None], *signals], axis=-1)
         emb = _tower(per_cluster, self.hidden_size, self.num_layers, self.activation)
         summary = jnp.concatenate(
@@ -136,20 +149,21 @@ class ClusterScorerActorCritic(nn.Module):
         return logits, value
 
 
-NETWORKS = ("mlp", "cluster_scorer")
+NETWORKS = ("mlp", "mlp_signals", "cluster_scorer")
 SIZE_FIELDS = ("hidden_size", "num_layers", "activation")
 
 
 def make_network(name: str, num_actions: int, **sizes: Any) -> nn.Module:
-    """Build a network by name (`mlp` or `cluster_scorer`) with sizes `hidden_size`, `num_layers`, `activation`."""
+    """Build a network by name (`mlp`, `mlp_signals`: mlp with the signal skip, or `cluster_scorer`) with sizes
+    `hidden_size`, `num_layers`, `activation`."""
     unknown = sorted(set(sizes) - set(SIZE_FIELDS))
     if unknown:
         raise ValueError(f"Unknown network sizes {unknown}; allowed: {SIZE_FIELDS}.")
     activation = sizes.get("activation", "tanh")
     if activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}.")
-    if name == "mlp":
-        return MLPActorCritic(num_actions=num_actions, **sizes)
+    if name in ("mlp", "mlp_signals"):
+        return MLPActorCritic(num_actions=num_actions, signal_skip=name == "mlp_signals", **sizes)
     if name == "cluster_scorer":
         return ClusterScorerActorCritic(**sizes)
     raise ValueError(f"Unknown network {name!r}; choose one of {NETWORKS}.")

@@ -51,6 +51,19 @@ def test_mlp_reads_only_selected_and_budget_of_selection_obs():
     assert not np.allclose(apply(params, other_budget)[1], value)
 
 
+def test_signal_skip_starts_as_the_plain_mlp_and_adds_each_clusters_own_weighted_signals():
+    obs = _obs(jax.random.key(1), 6, batch=(2,))
+    obs = obs.replace(cluster_error=jax.random.normal(jax.random.key(2), (2, 6)),
+                      cluster_gain=jax.random.normal(jax.random.key(3), (2, 6)))
+    plain, skip = make_network("mlp", 6, hidden_size=8), make_network("mlp_signals", 6, hidden_size=8)
+    params = skip.init(jax.random.key(0), obs)
+    logits, _ = skip.apply(params, obs)
+    np.testing.assert_allclose(logits, plain.apply(plain.init(jax.random.key(0), obs), obs)[0], atol=1e-6)
+    params["params"]["signal_skip"]["kernel"] = jnp.array([[0.0], [2.0]])  # weight 2 on the coverage gain
+    moved, _ = skip.apply(params, obs)
+    np.testing.assert_allclose(moved - logits, 2.0 * obs.cluster_gain, atol=1e-5)
+
+
 @pytest.fixture(scope="module")
 def scorer():
     net = ClusterScorerActorCritic(hidden_size=16)
