@@ -18,6 +18,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.seed = 0  # seed of clustering, the pool's subsamples and the method
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
+    c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(  # embed, cluster and subsample the train split into the MDP's pool

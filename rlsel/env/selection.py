@@ -1,10 +1,12 @@
 """The data-selection MDP: add data from one cluster at a time until the budget is spent.
 
 Units: each of C clusters offers J chunks in a fixed order (its most typical b members first, then the
-next b, ...; or, when not chunked, the whole cluster as its single chunk).
+next b, ...; or, when not chunked, the whole cluster as its single chunk). With `pick="gain"` the order is
+not fixed: a cluster offers whichever of its remaining units most improves the reward's coverage term, so the
+policy allocates the budget over regions and the env picks the row within one (kernel herding's rule).
 State: chunks taken per cluster, the chosen-unit mask, step count, budget used, the proxy score and carry.
-Action: a cluster id, which adds that cluster's next chunk; clusters with no chunk left, or whose next
-chunk would overflow the budget, are masked out.
+Action: a cluster id, which adds that cluster's next chunk (the one it offers); clusters with no chunk left,
+or whose next chunk would overflow the budget, are masked out.
 Reward: f(proxy on S + chunk) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
 """
 
@@ -24,6 +26,7 @@ from rlsel.env.obs import SelectionObs
 from rlsel.proxy import ProxyConfig, ProxyData, make_proxy
 
 BUDGET_MODES = ("examples", "clusters")
+PICKS = ("order", "gain")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,12 +39,17 @@ class SelectionEnvConfig:
     feature_dim: int = 16  # leading (whitened PCA) centroid coordinates in each cluster's features
     observe_error: bool = False  # show the policy the proxy's current loss at each cluster's next chunk
     observe_gain: bool = False  # with a coverage term: show the policy each next chunk's coverage gain
+    pick: str = "order"  # a cluster's next chunk: the fixed order, or (`gain`) its best for the coverage term
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
             raise ValueError(f"budget_mode '{self.budget_mode}' is not one of {BUDGET_MODES}")
         if not 0.0 < self.budget <= 1.0:
             raise ValueError(f"budget must be a fraction in (0, 1]; got {self.budget}")
+        if self.pick not in PICKS:
+            raise ValueError(f"pick '{self.pick}' is not one of {PICKS}")
+        if self.pick == "gain" and self.proxy.coverage_weight <= 0:
+            raise ValueError("pick='gain' chooses rows by the reward's coverage term: set proxy.coverage_weight > 0")
 
 
 @struct.dataclass
@@ -136,20 +144,32 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         """[C] the unit each cluster would add next (its last chunk once all are taken)."""
         return jnp.arange(self.num_clusters) * self.num_chunks + jnp.minimum(taken, self.num_chunks - 1)
 
-    def action_mask(self, taken: jax.Array, used: jax.Array, params: SelectionParams) -> jax.Array:
-        fits = used + params.cost[self.next_unit(taken)] <= params.budget + 1e-6
-        return (taken < params.num_chunks) & fits
+    def offered_units(self, state: SelectionState, params: SelectionParams) -> jax.Array:
+        """[C] the unit each cluster adds if chosen now: its next in order, or (pick `gain`) its remaining unit
+        with the largest coverage gain (every unit's gain in one pass)."""
+        if self.config.pick == "order":
+            return self.next_unit(state.taken)
+        shape = (self.num_clusters, self.num_chunks)
+        gain = self.proxy.unit_gain(state.carry, jnp.arange(shape[0] * shape[1]), params.data).reshape(shape)
+        free = ~state.selected.reshape(shape) & (params.cost.reshape(shape) > 0)
+        return jnp.arange(shape[0]) * shape[1] + jnp.argmax(jnp.where(free, gain, -jnp.inf), axis=1)
+
+    def action_mask(self, taken: jax.Array, used: jax.Array, params: SelectionParams,
+                    units: jax.Array | None = None) -> jax.Array:
+        """[C] clusters with a unit left whose offered unit (default: next in order) fits the budget."""
+        units = self.next_unit(taken) if units is None else units
+        return (taken < params.num_chunks) & (used + params.cost[units] <= params.budget + 1e-6)
 
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
+        units = self.offered_units(state, params)
         return SelectionObs(
             selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),
-            action_mask=self.action_mask(state.taken, state.used, params),
+            action_mask=self.action_mask(state.taken, state.used, params, units),
             budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
             cluster_features=params.cluster_features,
-            cluster_error=(self.proxy.unit_error(state.carry, self.next_unit(state.taken), params.data)
+            cluster_error=(self.proxy.unit_error(state.carry, units, params.data)
                            if self.config.observe_error else None),
-            cluster_gain=(self.proxy.unit_gain(state.carry, self.next_unit(state.taken), params.data)
-                          if self.observes_gain else None),
+            cluster_gain=self.proxy.unit_gain(state.carry, units, params.data) if self.observes_gain else None,
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:
@@ -164,7 +184,7 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         return self.observe(state, params), state
 
     def step_env(self, key, state, action, params):
-        unit = self.next_unit(state.taken)[action]
+        unit = self.offered_units(state, params)[action]
         selected = state.selected | (jnp.arange(self.num_clusters * self.num_chunks) == unit)
         score, carry = self.proxy.add(key, state.carry, selected, unit, params.data)
         score = score.astype(jnp.float32)

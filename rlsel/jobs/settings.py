@@ -86,7 +86,7 @@ def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
     return SelectionEnvConfig(budget=config.budget, budget_mode=config.budget_mode,
                               proxy=ProxyConfig(**config.proxy.to_dict()),
                               observe_error=config.get("observe_error", False),
-                              observe_gain=config.get("observe_gain", False))
+                              observe_gain=config.get("observe_gain", False), pick=config.get("pick", "order"))
 
 
 def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparams]:

@@ -161,8 +161,12 @@ class CoveredProxy:
         if self.kind == "facility":
             after = jnp.maximum(carry.cover[None, :], cov.unit_cover[units]).mean(-1)
             return self.weight * (after - carry.cover.mean())
-        after = jax.vmap(lambda s: mean_mismatch(s, cov))(carry.sums[None] + cov.unit_sum[units])
-        return self.weight * (mean_mismatch(carry.sums, cov) - after)
+        # M(s + a) - M(s) = sum_k pi_k (2 a_k . r_k / q_k + |a_k|^2 / q_k^2), r_k = s_k / q_k - mu_k
+        added = cov.unit_sum[units]  # [n, K, D]
+        residual = carry.sums / cov.quota[:, None] - cov.target_mean
+        rise = (2.0 * jnp.einsum("nkd,kd->nk", added, residual) / cov.quota
+                + jnp.sum(added * added, axis=-1) / cov.quota ** 2)
+        return -self.weight * jnp.sum(cov.target_weight * rise, axis=-1)
 
     def unit_error(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
         return self.inner.unit_error(carry.inner, units, data)

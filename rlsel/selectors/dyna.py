@@ -28,6 +28,7 @@ from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.decode import decode, decode_best
 from rlsel.selectors.settings import SelectorSettings
 from rlsel.selectors.statemodel import StateModel, add_moments, fit_model, no_moments, state_features
+from rlsel.selectors.states import require_fixed_order
 
 
 @struct.dataclass
@@ -85,6 +86,7 @@ def real_states(env: SelectionEnv, params: SelectionParams, policy, key: jax.Arr
 def select_dyna(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Selection:
     """PPO on imagined rollouts of a state-to-score model refitted from rounds of real proxy episodes (Dyna); the
     greedy policy (best of it and `decode_samples` sampled episodes) decoded on the real MDP."""
+    require_fixed_order(ctx.env, "dyna_ppo")
     config, dyna, hparams = settings.ppo, settings.dyna, settings.ppo_hparams
     blind = dataclasses.replace(ctx.env_config, observe_error=False)
     shape = (ctx.env.num_clusters, ctx.prepared.num_classes, ctx.env.num_chunks)

@@ -15,6 +15,13 @@ from rlsel.env.rollouts import MASKED_LOGIT
 from rlsel.env.selection import SelectionEnv, SelectionParams
 
 
+def require_fixed_order(env: SelectionEnv, method: str) -> None:
+    """These states name a subset only when each cluster's chunks come in a fixed order."""
+    if env.config.pick != "order":
+        raise ValueError(f"{method} searches states that hold each cluster's first chunks, which needs "
+                         f"pick='order'; with pick='{env.config.pick}' the chunks depend on the path taken")
+
+
 def unit_mask(env: SelectionEnv, taken: jax.Array) -> jax.Array:
     """[..., C * J] the units a state holds: each cluster's first `taken[c]` chunks."""
     held = jnp.arange(env.num_chunks) < taken[..., None]

@@ -27,7 +27,7 @@ from rlsel.selectors.climb import select_climb
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.settings import SelectorSettings
 from rlsel.selectors.simple import select_greedy, select_random_clusters
-from rlsel.selectors.states import taken_from_indices, unit_mask
+from rlsel.selectors.states import require_fixed_order, taken_from_indices, unit_mask
 
 SOURCES: dict[str, Callable[[SelectionContext, jax.Array, SelectorSettings], Selection]] = {  # WARM_SOURCES
     "greedy": lambda ctx, key, settings: select_greedy(ctx, key),
@@ -69,6 +69,7 @@ def play_warm(env: SelectionEnv, params: SelectionParams, warm: jax.Array, key: 
 
 def make_demo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Demo:
     """Run the warm source and turn its subset into the demonstration episode."""
+    require_fixed_order(ctx.env, "ppo.warm_start")
     source = settings.warm.source
     search_key, play_key = jax.random.split(key)
     taken = taken_from_indices(ctx.prepared.pool.units, SOURCES[source](ctx, search_key, settings).indices)
