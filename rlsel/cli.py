@@ -11,6 +11,7 @@ Every failure the scripts foresee prints one `error: ...` line on stderr (no tra
 
 from __future__ import annotations
 
+import pathlib
 import re
 import sys
 from typing import TYPE_CHECKING, Callable, NoReturn, TypeVar
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, NoReturn, TypeVar
 from absl import flags, logging
 
 from rlsel import progress
+from rlsel.config_docs import describe_config, field_docs
 
 if TYPE_CHECKING:
     import ml_collections
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+flags.DEFINE_bool("config_help", False, "Print every field of the script's config files with its value and a one-line "
+                  "doc, then exit (the file given by the config flag, else experiments/configs/SCRIPT.py).")
 flags.DEFINE_bool("quiet", False, "Hide progress (bars for embedding, PPO and finetune; K-Means lines), e.g. in batch "
                   "jobs; results, warnings and errors still print.")
 
@@ -53,7 +57,11 @@ def run_or_exit(job: Callable[[], T]) -> T:
 
 
 def parse_flags(argv: list[str]) -> list[str]:
-    """absl's flag parsing for `app.run(main, flags_parser=parse_flags)`, a bad flag being a usage error (2)."""
+    """absl's flag parsing for `app.run(main, flags_parser=parse_flags)`, a bad flag being a usage error (2);
+    `--config_help` prints the config fields and exits 0 before required flags are checked."""
+    if {"--config_help", "-config_help"} & set(argv):
+        print(config_help(argv))
+        sys.exit(0)
     try:
         return flags.FLAGS(argv)
     except flags.Error as err:
@@ -67,6 +75,26 @@ def parse_flags(argv: list[str]) -> list[str]:
 def _exit(message: str, status: int) -> NoReturn:
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def config_help(argv: list[str]) -> str:
+    """The fields of each config file flag of the running script, read from the file named on the command line,
+    else the flag's default, else the script folder's configs/NAME.py (NAME: the script's for --config, else the
+    flag's name less `_config`)."""
+    from ml_collections.config_flags.config_flags import ConfigFileFlagParser
+
+    script, blocks = pathlib.Path(argv[0]), []
+    for flag in (flags.FLAGS[name] for name in flags.FLAGS):
+        if not isinstance(flag.parser, ConfigFileFlagParser):
+            continue
+        named = next((a.split("=", 1)[1] for a in argv if a.startswith(f"--{flag.name}=")), None)
+        default = flag.default_as_str.strip("'") if flag.default is not None else None
+        stem = script.stem if flag.name == "config" else flag.name.removesuffix("_config")
+        path = pathlib.Path(named or default or script.parent / "configs" / f"{stem}.py")
+        if not path.is_file():
+            _exit(f"no config file {path} for --{flag.name}", 2)
+        blocks.append(describe_config(flag.name, path, load_config_file(path), field_docs(path)))
+    return "\n\n".join(blocks) or f"{script.name} takes no config file."
 
 
 def load_config_file(path) -> "ml_collections.ConfigDict":

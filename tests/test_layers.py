@@ -1,13 +1,13 @@
 """The library's layers import downward only: api -> jobs -> report -> selectors, finetune -> agents, env,
 proxy -> data, models -> io and the other single-file utilities (outputs, checkpoint, parallel, workdir, resume,
-cli, metrics_log, progress)."""
+cli, config_docs, metrics_log, progress)."""
 
 import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "rlsel"
 RANK = {"io": 0, "outputs": 0, "checkpoint": 0, "parallel": 0, "workdir": 0, "resume": 0, "cli": 0,
-        "metrics_log": 0, "progress": 0,
+        "metrics_log": 0, "progress": 0, "config_docs": 0,
         "data": 1, "models": 1, "proxy": 2, "env": 2, "agents": 2, "selectors": 3, "finetune": 3, "report": 4,
         "jobs": 5, "api": 6}
 
