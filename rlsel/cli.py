@@ -11,6 +11,7 @@ Every failure the scripts foresee prints one `error: ...` line on stderr (no tra
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import sys
@@ -60,7 +61,10 @@ def parse_flags(argv: list[str]) -> list[str]:
     """absl's flag parsing for `app.run(main, flags_parser=parse_flags)`, a bad flag being a usage error (2);
     `--config_help` prints the config fields and exits 0 before required flags are checked."""
     if {"--config_help", "-config_help"} & set(argv):
-        print(config_help(argv))
+        try:
+            print(config_help(argv), flush=True)
+        except BrokenPipeError:  # the reader stopped early, e.g. `| head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     try:
         return flags.FLAGS(argv)
