@@ -72,6 +72,7 @@ class SelectionState:
     used: jax.Array  # [] float32 budget spent
     score: jax.Array  # [] float32 proxy score of the chosen set
     carry: Any  # proxy-specific running state
+    offered: jax.Array  # [C] int32 the unit each cluster adds if chosen now
 
 
 def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np.ndarray:
@@ -144,14 +145,14 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         """[C] the unit each cluster would add next (its last chunk once all are taken)."""
         return jnp.arange(self.num_clusters) * self.num_chunks + jnp.minimum(taken, self.num_chunks - 1)
 
-    def offered_units(self, state: SelectionState, params: SelectionParams) -> jax.Array:
+    def offered_units(self, taken: jax.Array, selected: jax.Array, carry: Any, params: SelectionParams) -> jax.Array:
         """[C] the unit each cluster adds if chosen now: its next in order, or (pick `gain`) its remaining unit
         with the largest coverage gain (every unit's gain in one pass)."""
         if self.config.pick == "order":
-            return self.next_unit(state.taken)
+            return self.next_unit(taken)
         shape = (self.num_clusters, self.num_chunks)
-        gain = self.proxy.unit_gain(state.carry, jnp.arange(shape[0] * shape[1]), params.data).reshape(shape)
-        free = ~state.selected.reshape(shape) & (params.cost.reshape(shape) > 0)
+        gain = self.proxy.unit_gain(carry, None, params.data).reshape(shape)
+        free = ~selected.reshape(shape) & (params.cost.reshape(shape) > 0)
         return jnp.arange(shape[0]) * shape[1] + jnp.argmax(jnp.where(free, gain, -jnp.inf), axis=1)
 
     def action_mask(self, taken: jax.Array, used: jax.Array, params: SelectionParams,
@@ -161,7 +162,7 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         return (taken < params.num_chunks) & (used + params.cost[units] <= params.budget + 1e-6)
 
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
-        units = self.offered_units(state, params)
+        units = state.offered
         return SelectionObs(
             selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),
             action_mask=self.action_mask(state.taken, state.used, params, units),
@@ -173,29 +174,30 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:
+        taken = jnp.zeros(self.num_clusters, jnp.int32)
+        selected = jnp.zeros(self.num_clusters * self.num_chunks, bool)
+        carry = self.proxy.init_carry(key, params.data)
         state = SelectionState(
-            taken=jnp.zeros(self.num_clusters, jnp.int32),
-            selected=jnp.zeros(self.num_clusters * self.num_chunks, bool),
-            step=jnp.zeros((), jnp.int32),
-            used=jnp.zeros((), jnp.float32),
-            score=params.empty_score,
-            carry=self.proxy.init_carry(key, params.data),
+            taken=taken, selected=selected, step=jnp.zeros((), jnp.int32), used=jnp.zeros((), jnp.float32),
+            score=params.empty_score, carry=carry, offered=self.offered_units(taken, selected, carry, params),
         )
         return self.observe(state, params), state
 
     def step_env(self, key, state, action, params):
-        unit = self.offered_units(state, params)[action]
+        unit = state.offered[action]
         selected = state.selected | (jnp.arange(self.num_clusters * self.num_chunks) == unit)
         score, carry = self.proxy.add(key, state.carry, selected, unit, params.data)
         score = score.astype(jnp.float32)
         reward = score - state.score
+        taken = state.taken.at[action].add(1)
         state = SelectionState(
-            taken=state.taken.at[action].add(1),
+            taken=taken,
             selected=selected,
             step=state.step + 1,
             used=state.used + params.cost[unit],
             score=score,
             carry=carry,
+            offered=self.offered_units(taken, selected, carry, params),
         )
         obs = self.observe(state, params)
         done = ~obs.action_mask.any()

@@ -34,6 +34,7 @@ class CoverageData:
 
     unit_cover: jax.Array  # [U, R] facility: best same-label cosine of any row of the unit to each reward row
     unit_sum: jax.Array  # [U, K, D] mean: sum of the unit's normalised embeddings per label
+    unit_sq: jax.Array  # [U, K] mean: squared norm of each of those sums
     target_mean: jax.Array  # [K, D] mean: each label's mean normalised embedding over the reward rows
     target_weight: jax.Array  # [K] mean: each label's share of the reward rows
     quota: jax.Array  # [K] mean: each label's share of the budget, in examples
@@ -78,6 +79,7 @@ def coverage_data(kind: str | None, unit_rows: np.ndarray, unit_mask: np.ndarray
     data = CoverageData(
         unit_cover=np.zeros((units, 0), np.float32),
         unit_sum=np.zeros((units, num_classes, dim), np.float32),
+        unit_sq=np.zeros((units, num_classes), np.float32),
         target_mean=np.zeros((num_classes, dim), np.float32),
         target_weight=np.zeros(num_classes, np.float32),
         quota=np.zeros(num_classes, np.float32),
@@ -90,7 +92,8 @@ def coverage_data(kind: str | None, unit_rows: np.ndarray, unit_mask: np.ndarray
         onehot = np.eye(num_classes, dtype=np.float32)[np.asarray(target_y)]
         counts = onehot.sum(0)
         share = counts / counts.sum()
-        return data.replace(target_mean=(onehot.T @ _normalise(target_x)) / np.maximum(counts, 1)[:, None],
+        return data.replace(unit_sq=np.sum(data.unit_sum ** 2, axis=-1),
+                            target_mean=(onehot.T @ _normalise(target_x)) / np.maximum(counts, 1)[:, None],
                             target_weight=share, quota=np.maximum(share * budget, 1.0).astype(np.float32))
     return data
 
@@ -154,18 +157,18 @@ class CoveredProxy:
             carry = carry.replace(inner=inner, sums=carry.sums + cov.unit_sum[action])
         return inner_score + self.weight * self._coverage(carry, cov), carry
 
-    def unit_gain(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
-        """[n] weight x the change in coverage if each given unit joined the chosen set (a one-step lookahead
-        of the coverage part of the reward)."""
+    def unit_gain(self, carry: CoveredCarry, units: jax.Array | None, data: ProxyData) -> jax.Array:
+        """[n] weight x the change in coverage if each given unit (every unit when None) joined the chosen set:
+        a one-step lookahead of the coverage part of the reward."""
         cov = data.coverage
+        pick = (lambda a: a) if units is None else (lambda a: a[units])
         if self.kind == "facility":
-            after = jnp.maximum(carry.cover[None, :], cov.unit_cover[units]).mean(-1)
+            after = jnp.maximum(carry.cover[None, :], pick(cov.unit_cover)).mean(-1)
             return self.weight * (after - carry.cover.mean())
         # M(s + a) - M(s) = sum_k pi_k (2 a_k . r_k / q_k + |a_k|^2 / q_k^2), r_k = s_k / q_k - mu_k
-        added = cov.unit_sum[units]  # [n, K, D]
         residual = carry.sums / cov.quota[:, None] - cov.target_mean
-        rise = (2.0 * jnp.einsum("nkd,kd->nk", added, residual) / cov.quota
-                + jnp.sum(added * added, axis=-1) / cov.quota ** 2)
+        rise = (2.0 * jnp.einsum("nkd,kd->nk", pick(cov.unit_sum), residual) / cov.quota
+                + pick(cov.unit_sq) / cov.quota ** 2)
         return -self.weight * jnp.sum(cov.target_weight * rise, axis=-1)
 
     def unit_error(self, carry: CoveredCarry, units: jax.Array, data: ProxyData) -> jax.Array:
