@@ -17,6 +17,7 @@ from rlsel.metrics_log import MetricsLog
 from rlsel.resume import check_resumable, run_identity
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
+from rlsel.selectors import warmstart
 from rlsel.selectors.decode import decode, decode_best
 from rlsel.selectors.settings import ChunkedRun, SelectorSettings
 from rlsel.selectors.state_sample import StateSample, make_probe, sample_plan, save_states
@@ -118,6 +119,8 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
     plan = sample_plan(config.num_updates, config.num_envs)
     sample = StateSample(plan, ctx.env.num_clusters)
     ppo = make_ppo(config, ctx.env, ctx.env_params, probe=make_probe(plan, ctx.env_params))
+    demo = warmstart.make_demo(ctx, jax.random.fold_in(key, 1), settings) if settings.warm.source else None
+    ppo = ppo if demo is None else warmstart.cloned(ppo, config.num_updates, demo, settings.warm.steps)
     train_key, decode_key = jax.random.split(key)
     runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity, sample)
     if run.log_dir:
@@ -131,5 +134,7 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
     greedy = greedy_policy_choice(ppo.network, params)
     if settings.decode_samples:
         sampled = sampled_policy_choice(ppo.network, params)
-        return decode_best(ctx, greedy, sampled, decode_key, settings.decode_samples, {"curve": curve})
-    return decode(ctx, greedy, decode_key, {"curve": curve})
+        selection = decode_best(ctx, greedy, sampled, decode_key, settings.decode_samples, {"curve": curve})
+    else:
+        selection = decode(ctx, greedy, decode_key, {"curve": curve})
+    return selection if demo is None else warmstart.keep_better(ctx, demo, selection)
