@@ -29,6 +29,10 @@ config_flags.DEFINE_config_file("finetune_config", None, "Finetune config file."
 flags.DEFINE_string("workdir", None, "Output folder.")
 flags.DEFINE_list("methods", ["ppo", "random", "random_clusters"], f"Any of {METHODS}, plus 'full'.")
 flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds (selection and finetune).")
+flags.DEFINE_string("variant", "", "A name for this select config's variant, shown beside the method in the tables "
+                    "(e.g. 'coverage' for a config file that changes the reward).")
+flags.DEFINE_list("include", [], "results.csv files of other comparisons whose rows join this one's tables "
+                  "(rows of the same run are kept once).")
 flags.mark_flags_as_required(["select_config", "finetune_config", "workdir"])
 
 
@@ -47,9 +51,12 @@ def main(argv):
             print(f"== {method} seed {seed}: {workdir}", flush=True)
             row = run_or_exit(lambda: select_and_finetune(FLAGS.select_config, FLAGS.finetune_config, method, seed,
                                                           workdir, progress=True))
-            rows.append(row)
+            rows.append({**row, "variant": FLAGS.variant})
             print(f"{method} seed {seed}: {row['num_selected']} examples, test accuracy "
                   f"{row['test_accuracy']:.4f}", flush=True)
+    mine = {r["run"] for r in rows}
+    for path in FLAGS.include:
+        rows.extend(r for r in compare.read_csv(pathlib.Path(path)) if r["run"] not in mine)
     compare.write_csv(root / "results.csv", rows)
     table = compare.markdown_table(rows)
     write_text(root / "results.md", table)

@@ -17,7 +17,8 @@ class SelectionObs:
     cluster_error: [C] float32 or None, the current proxy's loss at the centre of each cluster's next chunk
         (where the model is still wrong); None unless the env is built with `observe_error`.
     cluster_gain: [C] float32 or None, how much the reward's coverage term would change if each cluster's next
-        chunk joined (rlsel.proxy.coverage); None unless the env has a coverage term and `observe_gain`.
+        chunk joined (rlsel.proxy.coverage), as z-scores over the valid clusters; None unless the env has a
+        coverage term and `observe_gain`.
     """
 
     selected: jax.Array

@@ -75,6 +75,15 @@ class SelectionState:
     offered: jax.Array  # [C] int32 the unit each cluster adds if chosen now
 
 
+def standardise(values: jax.Array, mask: jax.Array) -> jax.Array:
+    """[C] values as z-scores over the valid clusters (0 elsewhere): gains shrink a thousandfold over an
+    episode, and a policy needs their ranking, not their scale."""
+    count = jnp.maximum(mask.sum(), 1)
+    mean = jnp.where(mask, values, 0.0).sum() / count
+    std = jnp.sqrt(jnp.where(mask, (values - mean) ** 2, 0.0).sum() / count)
+    return jnp.where(mask, (values - mean) / (std + 1e-8), 0.0)
+
+
 def cluster_features(pool: ClusterPool, data: ProxyData, feature_dim: int) -> np.ndarray:
     """Per-cluster descriptors: leading coordinates of the members' mean projected features, log size,
     label mix. Few centroid coordinates keep per-cluster policies cheap (their cost grows with F)."""
@@ -163,14 +172,16 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
 
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
         units = state.offered
+        mask = self.action_mask(state.taken, state.used, params, units)
+        gain = standardise(self.proxy.unit_gain(state.carry, units, params.data), mask) if self.observes_gain else None
         return SelectionObs(
             selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),
-            action_mask=self.action_mask(state.taken, state.used, params, units),
+            action_mask=mask,
             budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
             cluster_features=params.cluster_features,
             cluster_error=(self.proxy.unit_error(state.carry, units, params.data)
                            if self.config.observe_error else None),
-            cluster_gain=self.proxy.unit_gain(state.carry, units, params.data) if self.observes_gain else None,
+            cluster_gain=gain,
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:

@@ -10,7 +10,7 @@ import pathlib
 from rlsel.io import write_text
 from rlsel.report.stats import mean_ci95
 
-COLUMNS = ("dataset", "label_noise", "method", "seed", "budget", "num_selected", "proxy_val_score",
+COLUMNS = ("dataset", "label_noise", "method", "variant", "seed", "budget", "num_selected", "proxy_val_score",
            "proxy_heldout_score", "val_accuracy", "test_accuracy", "test_macro_f1", "select_wall_s",
            "finetune_wall_s", "run")
 SUMMARISED = ("val_accuracy", "test_accuracy", "test_macro_f1", "proxy_val_score", "proxy_heldout_score",
@@ -25,9 +25,20 @@ def write_csv(path: pathlib.Path, rows: list[dict]) -> None:
     write_text(path, buffer.getvalue())
 
 
+def read_csv(path: pathlib.Path) -> list[dict]:
+    """The rows of a results.csv (numbers stay strings; the summaries convert what they read)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def method_label(row: dict) -> str:
+    """The method's name, with the config variant it ran under when one was named."""
+    return f"{row['method']} ({row['variant']})" if row.get("variant") else row["method"]
+
+
 def group_key(row: dict) -> tuple:
-    """Rows of one table line: the same dataset, label noise and method."""
-    return row.get("dataset", ""), float(row.get("label_noise") or 0.0), row["method"]
+    """Rows of one table line: the same dataset, label noise and method (variant included)."""
+    return row.get("dataset", ""), float(row.get("label_noise") or 0.0), method_label(row)
 
 
 def summarise(rows: list[dict]) -> dict[tuple, dict]:
@@ -35,7 +46,7 @@ def summarise(rows: list[dict]) -> dict[tuple, dict]:
     out = {}
     for key in dict.fromkeys(group_key(r) for r in rows):
         mine = [r for r in rows if group_key(r) == key]
-        stats = {"seeds": len(mine), "num_selected": mean_ci95([r["num_selected"] for r in mine])[0]}
+        stats = {"seeds": len(mine), "num_selected": mean_ci95([float(r["num_selected"]) for r in mine])[0]}
         for column in SUMMARISED:
             values = [float(r[column]) for r in mine if r.get(column) not in (None, "")]
             if values:

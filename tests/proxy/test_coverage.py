@@ -139,6 +139,9 @@ def test_the_env_shows_coverage_gains_only_when_it_has_a_coverage_term_and_is_as
         env = SelectionEnv(SelectionEnvConfig(budget=BUDGET, proxy=proxy, observe_gain=observe), pool.num_clusters,
                            2, num_chunks=pool.units.num_chunks)
         obs, _ = env.reset_env(jax.random.key(0), env.make_params(pool, data["mean"]))
+        if obs.cluster_gain is not None:  # z-scores over the valid clusters, whatever the gains' scale
+            valid = np.asarray(obs.cluster_gain)[np.asarray(obs.action_mask)]
+            assert abs(valid.mean()) < 1e-4 and valid.std() == pytest.approx(1.0, abs=1e-3)
         return None if obs.cluster_gain is None else obs.cluster_gain.shape
 
     assert gain_shape(1.0, True) == (pool.num_clusters,)

@@ -37,3 +37,12 @@ def test_table_and_csv(tmp_path):
     assert tuple(read[0]) == compare.COLUMNS and len(read) == 3
     compare.plot(rows, tmp_path / "r.png")
     assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_variants_get_their_own_lines_and_rows_read_back_summarise_the_same(tmp_path):
+    rows = [_row("ppo", 0, 0.80), {**_row("ppo", 1, 0.70), "variant": "coverage"}]
+    table = compare.markdown_table(rows)
+    assert "| d | 0 | ppo | 1 | 400 | 0.8200 | 0.8000 |" in table
+    assert "| d | 0 | ppo (coverage) | 1 | 400 | 0.7200 | 0.7000 |" in table
+    compare.write_csv(tmp_path / "r.csv", rows)
+    assert compare.markdown_table(compare.read_csv(tmp_path / "r.csv")) == table
