@@ -1,13 +1,14 @@
 """Does PPO's learning matter? Its subset against the same MDP's random policy and two searches, on the reward.
 
-  python benchmarks/learning_matters.py --runs=runs/compare_movie --seeds=0,1,2 \
-      --out=results/learning_matters_movie_sentences.json
+  python benchmarks/learning_matters.py --runs=runs/compare_movie_cov --config=experiments/configs/select_coverage.py \
+      --seeds=0,1,2 --out=results/learning_matters_coverage_movie_sentences.json
 
-For each seed, reads the `ppo` and `greedy` selection.json that experiments/compare.py wrote under RUNS (the
-default select config), rebuilds that seed's MDP, and plays (a) the random policy: the mean of N episodes,
-and (b) random search: the best of those N episodes by return, N = PPO's env steps / episode length, so it
-spends as many proxy calls as PPO's training. Every subset is scored by the reward's own score and by
-`proxy_heldout_score` (rows the reward never read). Greedy spends C proxy calls per step.
+For each seed, reads the `ppo` selection.json that experiments/compare.py wrote under RUNS with select config
+CONFIG, rebuilds that seed's MDP, runs greedy on it (C proxy calls per step), and plays (a) the random policy:
+the mean of N episodes, and (b) random search: the best of those N episodes by return, N = PPO's env steps /
+episode length, so it spends as many proxy calls as PPO's training. Every subset is scored by its episode
+return (the whole reward, coverage included), the proxy's own score and `proxy_heldout_score` (rows the
+reward never read).
 """
 
 import json
@@ -22,13 +23,12 @@ from rlsel.env.rollouts import max_episode_length, random_choice, rollout
 from rlsel.jobs.select import context_from_config
 from rlsel.outputs import write_json
 from rlsel.proxy.evaluate import subset_scores
+from rlsel.selectors.simple import select_greedy
 
-_RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding ppo and greedy.")
+_RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding the ppo runs.")
+_CONFIG = flags.DEFINE_string("config", "experiments/configs/select.py", "The select config those runs used.")
 _SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
 _OUT = flags.DEFINE_string("out", "results/learning_matters_movie_sentences.json", "Output json.")
-
-CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select.py"
-
 
 def scores(ctx, indices) -> dict:
     """The reward's own score and the held-out proxy accuracy of a subset."""
@@ -43,11 +43,12 @@ def main(argv):
     quiet_library_logs()
     rows = []
     for seed in map(int, _SEEDS.value):
-        picked = {m: json.loads(next(pathlib.Path(_RUNS.value, m).glob(f"seed{seed}-*/selection.json")).read_text())
-                  for m in ("ppo", "greedy")}
-        config = load_config_file(CONFIG)
-        config.update(dataset=picked["ppo"]["dataset"], seed=seed)
+        ppo = json.loads(next(pathlib.Path(_RUNS.value, "ppo").glob(f"seed{seed}-*/selection.json")).read_text())
+        config = load_config_file(_CONFIG.value)
+        config.update(dataset=ppo["dataset"], seed=seed)
         ctx, _ = context_from_config(config)
+        greedy = select_greedy(ctx, jax.random.key(seed))
+        picked = {"ppo": ppo, "greedy": {"indices": greedy.indices, **greedy.extra}}
         length = max_episode_length(ctx.env_params)
         episodes = int(np.ceil(picked["ppo"]["config"]["ppo"]["total_timesteps"] / length))
         play = jax.jit(jax.vmap(lambda k: rollout(ctx.env, ctx.env_params, k, random_choice, length)[:2]))
