@@ -130,6 +130,8 @@ class CoveredProxy:
         self.inner, self.weight, self.kind = inner, float(weight), kind
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (e.g. while copying): no recursion through the delegation
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def _coverage(self, carry: CoveredCarry, data: CoverageData) -> jax.Array:

@@ -1,6 +1,8 @@
 """The coverage term: unit statistics equal brute force, the wrapped proxy adds exactly weight x coverage to its
 inner score (so rewards still telescope), and greedy on it covers the reward rows better than on loss alone."""
 
+import copy
+
 import jax
 import numpy as np
 import pytest
@@ -63,7 +65,8 @@ def test_coverage_data_is_empty_unless_asked(planted):
 
 def test_make_proxy_wraps_only_with_a_positive_weight():
     assert not isinstance(make_proxy(ProxyConfig(), 2), CoveredProxy)
-    assert isinstance(make_proxy(ProxyConfig(coverage_weight=0.5), 2), CoveredProxy)
+    covered = make_proxy(ProxyConfig(coverage_weight=0.5), 2)
+    assert isinstance(covered, CoveredProxy) and copy.deepcopy(covered).config.kind == "ridge"  # delegation copies
     with pytest.raises(ValueError, match="coverage_weight"):
         ProxyConfig(coverage_weight=-1.0)
     with pytest.raises(ValueError, match="coverage_kind"):
