@@ -87,6 +87,8 @@ def get_config() -> ml_collections.ConfigDict:
         epsilon_end=0.05,  # exploration rate after the decay
         epsilon_decay_fraction=0.5,  # share of total_timesteps over which epsilon decays linearly
         tau=1.0,  # target update rate (1: hard copy)
+        warm_start="",  # greedy | climb_disc | random_clusters: fit the Q-network to play that search's subset first
+        warm_steps=1000,  # Adam steps of that fit
     ))
     c.climb = ml_collections.ConfigDict(dict(  # climb_disc: proxy calls = init_states + rounds * per_round
         init_states=64,  # random-policy MDP states scored by the proxy first

@@ -1,6 +1,6 @@
 """Double DQN with masked actions, the whole training run as one pure, jittable function.
 
-`make_train(config, env, env_params)` returns `train(key, hparams) -> (state, metrics)`: vmapped
+`make_train(config, env, env_params, start)` returns `train(key, hparams) -> (state, metrics)`: vmapped
 environments, a uniform replay buffer, epsilon-greedy over valid actions only, a double-DQN target
 with a masked max over the next state's valid actions, and a Polyak/hard target network. Metrics
 are reduced inside the program to one scalar each per logging period. Observations are either a
@@ -161,11 +161,14 @@ def epsilon_at(hparams: DQNHparams, timesteps: jax.Array, total_timesteps: int) 
     return hparams.epsilon_start + frac * (hparams.epsilon_end - hparams.epsilon_start)
 
 
-def make_train(config: DQNConfig, env: Environment, env_params: Any) -> Callable:
+def make_train(config: DQNConfig, env: Environment, env_params: Any,
+               start: Callable[[list, DQNHparams], list] | None = None) -> Callable:
     """Build `train(key, hparams) -> (DQNState, metrics)`, one pure function to jit and vmap over seeds.
 
     metrics: [num_log_periods] arrays of timesteps, epsilon, episodes (finished in the period),
     episode_return (their mean, 0 if none), updates, loss and q_value (means over the period's updates).
+    `start(params, hparams)`, when given, turns the freshly initialised Q-network into the one training starts
+    from (online and target), e.g. one pre-trained on demonstrations, inside the same program.
     """
     _validate(config)
     num_actions = env.num_actions
@@ -224,6 +227,7 @@ def make_train(config: DQNConfig, env: Environment, env_params: Any) -> Callable
         key_net, key_env, key_run = jax.random.split(key, 3)
         tx = optax.adam(hparams.lr)
         params = init_q_params(key_net, example.features.shape[0], config.hidden_sizes, num_actions)
+        params = params if start is None else start(params, hparams)
         obs, env_state = reset(jax.random.split(key_env, config.num_envs), env_params)
         slot = Transition(example, jnp.int32(0), jnp.float32(0), jnp.bool_(False), example)
         slot = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), slot)

@@ -126,6 +126,8 @@ def select_settings(config: ml_collections.ConfigDict, checkpoint_dir: str | Non
                                 decode_samples=config.ppo.get("decode_samples", 0),
                                 warm=WarmStart(source=config.ppo.get("warm_start", ""),
                                                steps=config.ppo.get("warm_steps", 300)),
+                                dqn_warm=WarmStart(source=config.dqn.get("warm_start", ""),
+                                                   steps=config.dqn.get("warm_steps", 1000), agent="dqn"),
                                 climb=ClimbConfig(**config.get("climb", {})), dyna=DynaConfig(**config.get("dyna", {})),
                                 run_config=config.to_dict())
     return SelectSettings(method=config.method, dataset=config.dataset, seed=config.seed,

@@ -119,8 +119,9 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
     plan = sample_plan(config.num_updates, config.num_envs)
     sample = StateSample(plan, ctx.env.num_clusters)
     ppo = make_ppo(config, ctx.env, ctx.env_params, probe=make_probe(plan, ctx.env_params))
-    demo = warmstart.make_demo(ctx, jax.random.fold_in(key, 1), settings) if settings.warm.source else None
-    ppo = ppo if demo is None else warmstart.cloned(ppo, config.num_updates, demo, settings.warm.steps)
+    warm = settings.warm
+    demo = warmstart.make_demo(ctx, jax.random.fold_in(key, 1), settings, warm) if warm.source else None
+    ppo = ppo if demo is None else warmstart.cloned(ppo, config.num_updates, demo, warm.steps)
     train_key, decode_key = jax.random.split(key)
     runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity, sample)
     if run.log_dir:

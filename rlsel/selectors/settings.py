@@ -63,30 +63,34 @@ WARM_SOURCES = ("greedy", "climb_disc", "random_clusters")  # methods whose subs
 
 @dataclasses.dataclass(frozen=True)
 class WarmStart:
-    """PPO's warm start: `source` names a cheaper search (empty: none) whose subset the actor is cloned on for
-    `steps` Adam steps before PPO; the better of the policy's subset and the source's is kept."""
+    """A learned selector's warm start (`agent`: its config section): `source` names a cheaper search (empty:
+    none) whose subset the policy is cloned on for `steps` Adam steps before training; the better of the
+    policy's subset and the source's is kept."""
 
     source: str = ""
     steps: int = 300
+    agent: str = "ppo"
 
     def __post_init__(self):
         if self.source and self.source not in WARM_SOURCES:
-            raise ValueError(f"ppo.warm_start '{self.source}' is not a search that returns an MDP state; choose one "
-                             f"of {', '.join(WARM_SOURCES)} (or '' for none)")
+            raise ValueError(f"{self.agent}.warm_start '{self.source}' is not a search that returns an MDP state; "
+                             f"choose one of {', '.join(WARM_SOURCES)} (or '' for none)")
         if self.steps < 1:
-            raise ValueError(f"ppo.warm_steps must be >= 1; got {self.steps}")
+            raise ValueError(f"{self.agent}.warm_steps must be >= 1; got {self.steps}")
 
 
 @dataclasses.dataclass(frozen=True)
 class SelectorSettings:
-    """PPO's static config, hyperparameters, run loop and warm start; DQN's static config and hyperparameters;
-    climb_disc's and dyna_ppo's settings; and the run's whole config, which PPO saves with each checkpoint."""
+    """PPO's static config, hyperparameters, run loop and warm start; DQN's static config, hyperparameters and
+    warm start; climb_disc's and dyna_ppo's settings; and the run's whole config, which PPO saves with each
+    checkpoint."""
 
     ppo: PPOConfig = PPOConfig()
     ppo_hparams: PPOHparams = PPOHparams()
     run: ChunkedRun = ChunkedRun()
     dqn: DQNConfig = DQNConfig()
     dqn_hparams: DQNHparams = DQNHparams()
+    dqn_warm: WarmStart = WarmStart(steps=1000, agent="dqn")
     decode_samples: int = 0  # PPO: also sample this many episodes from the policy and keep the best
     warm: WarmStart = WarmStart()
     climb: ClimbConfig = ClimbConfig()

@@ -1,11 +1,13 @@
-"""WarmStart for PPO: clone the actor on a cheaper search's subset before PPO, and keep the better subset after.
+"""WarmStart for PPO and DQN: clone the policy on a cheaper search's subset before training, and keep the better
+subset after.
 
-`ppo.warm_start=SOURCE` runs the search (a method that returns an MDP state), turns its subset into `taken`
-[C], and plays it as a demonstration: at each step the valid cluster with the most warm chunks still to take
-(ties to the lowest id) until the warm state is reached. The actor is fitted to those actions by cross-entropy
-for `ppo.warm_steps` full-batch Adam steps inside PPO's `init`, so PPO starts from a policy that plays the warm
-state. After PPO, the subset with the higher return of the policy's and the warm state's is kept; the record
-says which, and how much of the warm subset the policy's own subset and the final one keep (`overlap`).
+`ppo.warm_start=SOURCE` (or `dqn.warm_start`) runs the search (a method that returns an MDP state), turns its
+subset into `taken` [C], and plays it as a demonstration: at each step the valid cluster with the most warm chunks
+still to take (ties to the lowest id) until the warm state is reached. The policy's logits (PPO's actor, DQN's
+Q-values) are fitted to those actions by cross-entropy for `warm_steps` full-batch Adam steps inside the agent's
+one program, so training starts from a policy that plays the warm state. After training, the subset with the
+higher return of the policy's and the warm state's is kept; the record says which, and how much of the warm
+subset the policy's own subset and the final one keep (`overlap`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from rlsel.agents.dqn import DQNHparams, q_input, q_values
 from rlsel.agents.networks import masked_logits
 from rlsel.agents.ppo import PPO, PPOHparams
 from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length
@@ -25,7 +28,7 @@ from rlsel.env.selection import SelectionEnv, SelectionParams
 from rlsel.selectors.base import Selection, from_unit_mask
 from rlsel.selectors.climb import select_climb
 from rlsel.selectors.context import SelectionContext
-from rlsel.selectors.settings import SelectorSettings
+from rlsel.selectors.settings import SelectorSettings, WarmStart
 from rlsel.selectors.simple import select_greedy, select_random_clusters
 from rlsel.selectors.states import require_fixed_order, taken_from_indices, unit_mask
 
@@ -67,10 +70,10 @@ def play_warm(env: SelectionEnv, params: SelectionParams, warm: jax.Array, key: 
     return obs, actions, counts, ret
 
 
-def make_demo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings) -> Demo:
-    """Run the warm source and turn its subset into the demonstration episode."""
-    require_fixed_order(ctx.env, "ppo.warm_start")
-    source = settings.warm.source
+def make_demo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings, warm: WarmStart) -> Demo:
+    """Run `warm`'s source (told `settings`, as climb_disc needs) and turn its subset into the demonstration."""
+    require_fixed_order(ctx.env, f"{warm.agent}.warm_start")
+    source = warm.source
     search_key, play_key = jax.random.split(key)
     taken = taken_from_indices(ctx.prepared.pool.units, SOURCES[source](ctx, search_key, settings).indices)
     play = jax.jit(lambda k: play_warm(ctx.env, ctx.env_params, jnp.asarray(taken), k,
@@ -81,30 +84,50 @@ def make_demo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings)
     return Demo(source=source, taken=taken, episode_return=float(ret), obs=obs, actions=np.asarray(actions)[steps])
 
 
-def cloned(ppo: PPO, num_updates: int, demo: Demo, steps: int) -> PPO:
-    """`ppo` whose `init` fits the actor to the demonstration (cross-entropy, `steps` Adam steps at PPO's lr)."""
+def fit_to_demo(params, logits: Callable, demo: Demo, lr: jax.Array, steps: int):
+    """`params` after `steps` full-batch Adam steps (at `lr`) of cross-entropy between `logits(params, obs)` over
+    the valid actions and the demonstration's actions."""
+    obs, actions = jax.tree_util.tree_map(jnp.asarray, demo.obs), jnp.asarray(demo.actions)
+    tx = optax.adam(lr)
 
-    def loss(params, obs, actions):
-        logits, _ = ppo.network.apply(params, obs)
-        return optax.softmax_cross_entropy_with_integer_labels(masked_logits(logits, obs), actions).mean()
+    def loss(params):
+        return optax.softmax_cross_entropy_with_integer_labels(masked_logits(logits(params, obs), obs), actions).mean()
+
+    def step(carry, _):
+        params, opt_state = carry
+        updates, opt_state = tx.update(jax.grad(loss)(params), opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), None
+
+    (params, _), _ = jax.lax.scan(step, (params, tx.init(params)), None, length=steps)
+    return params
+
+
+def cloned(ppo: PPO, num_updates: int, demo: Demo, steps: int) -> PPO:
+    """`ppo` whose `init` fits the actor to the demonstration (`steps` Adam steps at PPO's lr)."""
 
     def init(key: jax.Array, hparams: PPOHparams):
         runner = ppo.init(key, hparams)
-        obs, actions = jax.tree_util.tree_map(jnp.asarray, demo.obs), jnp.asarray(demo.actions)
-        tx = optax.adam(hparams.lr)
-
-        def step(carry, _):
-            params, opt_state = carry
-            updates, opt_state = tx.update(jax.grad(loss)(params, obs, actions), opt_state, params)
-            return (optax.apply_updates(params, updates), opt_state), None
-
-        (params, _), _ = jax.lax.scan(step, (runner.params, tx.init(runner.params)), None, length=steps)
-        return runner.replace(params=params)
+        logits = lambda params, obs: ppo.network.apply(params, obs)[0]
+        return runner.replace(params=fit_to_demo(runner.params, logits, demo, hparams.lr, steps))
 
     def train(key: jax.Array, hparams: PPOHparams):
         return ppo.update_chunk(init(key, hparams), hparams, num_updates)
 
     return ppo._replace(init=init, train=train)
+
+
+def q_start(demo: Demo, steps: int) -> Callable[[list, DQNHparams], list]:
+    """DQN's `start`: the Q-network fitted with its Q-values as logits (`steps` Adam steps at DQN's lr), so the
+    demonstration's actions are its greedy ones. Cloning, not replay: a demo of tens of transitions is a sliver
+    of the buffer, rarely sampled and soon overwritten, while the fit makes the starting policy play it; the
+    TD updates then re-fit the values from there, and `keep_better` still guards the result."""
+
+    def start(params: list, hparams: DQNHparams) -> list:
+        num_actions = params[-1]["b"].shape[0]
+        logits = lambda p, obs: q_values(p, jax.vmap(lambda o: q_input(o, num_actions))(obs).features)
+        return fit_to_demo(params, logits, demo, hparams.lr, steps)
+
+    return start
 
 
 def overlap(indices: np.ndarray, warm: np.ndarray) -> float:

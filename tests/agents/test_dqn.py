@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -233,6 +235,17 @@ def test_vmap_runs_independent_seeds(bandit_result):
     w = state.params[0]["w"]
     assert not np.allclose(w[0], w[1]) and not np.allclose(w[0], w[2])
     assert not np.allclose(metrics["loss"][0], metrics["loss"][2])  # same lr, different seed
+
+
+def test_training_starts_from_the_network_start_returns():
+    """`start` gets the fresh network and the hparams; before any update, online and target are what it returns."""
+    config = dataclasses.replace(BANDIT_CONFIG, learning_starts=BANDIT_CONFIG.total_timesteps + 1)
+    start = lambda params, hparams: jax.tree_util.tree_map(lambda p: jnp.full_like(p, hparams.lr), params)
+    train = dqn.make_train(config, Bandit(), jnp.array(BANDIT_REWARDS), start)
+    state, metrics = jax.jit(train)(jax.random.key(0), HPARAMS)
+    assert int(metrics["updates"].sum()) == 0
+    for leaf in jax.tree_util.tree_leaves((state.params, state.target_params)):
+        np.testing.assert_allclose(leaf, HPARAMS.lr)
 
 
 def test_config_errors_are_explicit():

@@ -38,11 +38,13 @@ def test_ppo_settings_key_ppo_runs_but_not_baselines():
 
 def test_settings_at_their_neutral_values_leave_the_key_as_if_they_did_not_exist():
     select, finetune = configs()
-    keyed = run_dir(pathlib.Path("r"), select, finetune, "ppo", 0)
+    keyed = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in ("ppo", "dqn")}
     with select.unlocked():
         del select.proxy["coverage_weight"], select.proxy["coverage_kind"]
         del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"], select["observe_gain"]
-    assert run_dir(pathlib.Path("r"), select, finetune, "ppo", 0) == keyed  # a run keyed before they existed
+        del select.dqn["warm_start"], select.dqn["warm_steps"]
+    for method, key in keyed.items():  # a run keyed before they existed
+        assert run_dir(pathlib.Path("r"), select, finetune, method, 0) == key
 
 
 def test_a_setting_away_from_its_neutral_value_moves_the_run_and_wakes_its_dependents():

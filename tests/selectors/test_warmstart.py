@@ -48,7 +48,8 @@ def test_a_subset_of_mdp_chunks_maps_back_to_its_state(planted):
 def test_the_cloned_actor_plays_an_arbitrary_warm_subset(planted):
     """A random_clusters subset is no optimum: only the cloning can make the fresh policy play it."""
     ctx, _ = planted
-    demo = warmstart.make_demo(ctx, jax.random.key(4), settings("random_clusters"))
+    warm = settings("random_clusters")
+    demo = warmstart.make_demo(ctx, jax.random.key(4), warm, warm.warm)
     ppo = warmstart.cloned(make_ppo(PPO, ctx.env, ctx.env_params), PPO.num_updates, demo, 300)
     runner = jax.jit(ppo.init)(jax.random.key(0), HPARAMS)
     played = decode(ctx, greedy_policy_choice(ppo.network, runner.params), jax.random.key(0))
