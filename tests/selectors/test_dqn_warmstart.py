@@ -22,10 +22,11 @@ from test_run import ROOT, dataset_file  # noqa: F401  (dataset_file is a fixtur
 def test_the_fitted_q_network_plays_an_arbitrary_warm_subset_before_any_update():
     """A random_clusters subset is no optimum: only the fit can make the fresh Q-network's greedy episode play it."""
     ctx, _ = flipped_context(seed=0)
-    warm = WarmStart(source="random_clusters", agent="dqn")
+    warm = WarmStart(source="random_clusters", steps=1000, agent="dqn")
     demo = warmstart.make_demo(ctx, jax.random.key(4), SelectorSettings(dqn_warm=warm), warm)
     fresh = init_q_params(jax.random.key(0), ctx.env.num_clusters + 1, (64, 64), ctx.env.num_actions)
     fitted = warmstart.q_start(demo, warm.steps)(fresh, DQNHparams(lr=5e-4))
+
     def greedy_episode(params):
         played = decode(ctx, lambda k, obs, s: greedy_action(params, obs), jax.random.key(0))
         return taken_from_indices(ctx.prepared.pool.units, played.indices), played.extra["episode_return"]
