@@ -1,14 +1,18 @@
 """Which cheap score predicts the finetune? Spearman of each candidate with finetune validation accuracy.
 
-  python benchmarks/finetune_fidelity.py --runs=runs/compare_movie \
+  python benchmarks/finetune_fidelity.py --runs=runs/compare_movie,runs/compare_movie_cov,runs/compare_noise \
       --out=results/fidelity_finetune_movie_sentences.json
 
-Reads every finished run of experiments/compare.py under RUNS (selection.json + finetune.json), and for each
-subset compares the finetune's accuracy on the model-choice half of validation (`val_accuracy`) with three
-cheap scores: the reward's own score (`proxy_val_score`), the ridge proxy on the model-choice half
-(`proxy_heldout_score`) and logistic regression on the subset's frozen MiniLM features, scored on the same
-half (`lr_choice`). Spearman correlations with a 95% bootstrap interval over subsets; writes a json and a
-scatter plot beside it. The test split is not read.
+Reads every finished run of experiments/compare.py under each of RUNS (selection.json + finetune.json), and for
+each subset compares the finetune's accuracy on the model-choice half of validation (`val_accuracy`) with four
+cheap scores: the reward's own score (`proxy_val_score`, which differs between reward designs), the ridge
+proxy on the model-choice half (`proxy_heldout_score`), the class-conditional coverage of the reward rows
+(`coverage`, rlsel.proxy.coverage's mean matching, the coverage design's term) and logistic regression on
+the subset's frozen MiniLM features, scored on the same half (`lr_choice`; trained on the subset's labels as
+the finetune sees them, label noise included). Spearman correlations with a 95% bootstrap interval, over
+all subsets, per label-noise level, and over the near-random subsets alone: those whose finetune validation
+accuracy is within NEAR points of the mean of the same noise level's random subsets (bad subsets make any
+score look faithful). Writes a json and a scatter plot beside it. The test split is not read.
 """
 
 import json
@@ -20,15 +24,16 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 
 from rlsel.cli import load_config_file, quiet_library_logs
-from rlsel.jobs.select import context_from_config
+from rlsel.jobs.select import context_from_config, reward_coverage
 from rlsel.outputs import write_json
 
-_RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir.")
+_RUNS = flags.DEFINE_list("runs", ["runs/compare_movie"], "experiments/compare.py workdirs.")
 _OUT = flags.DEFINE_string("out", "results/fidelity_finetune_movie_sentences.json", "Output json (png beside).")
 _BOOTSTRAP = flags.DEFINE_integer("bootstrap", 2000, "Bootstrap resamples of the subsets.")
+_NEAR = flags.DEFINE_float("near", 0.03, "Half-width of the near-random band of finetune validation accuracy.")
 
-CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select.py"
-CANDIDATES = ("proxy_val_score", "proxy_heldout_score", "lr_choice")
+CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select_coverage.py"
+CANDIDATES = ("proxy_val_score", "proxy_heldout_score", "coverage", "lr_choice")
 
 
 def spearman_ci(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> dict:
@@ -43,36 +48,67 @@ def spearman_ci(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> 
     return {"rho": round(float(spearmanr(x, y).statistic), 3), "ci95": [round(float(low), 3), round(float(high), 3)]}
 
 
+def label(selection: dict) -> str:
+    """The method, with the reward design and the noise level where they are not the defaults'."""
+    text = selection["method"]
+    if selection["config"].get("proxy", {}).get("coverage_weight", 0.0) > 0:
+        text += " (coverage)"
+    return text + (f" noise {selection['label_noise']:g}" if selection["label_noise"] else "")
+
+
+def correlations(subsets: list[dict], resamples: int) -> dict:
+    """Spearman of every candidate with the finetune's validation accuracy over `subsets`."""
+    target = np.array([s["val_accuracy"] for s in subsets])
+    return {"num_subsets": len(subsets), **{
+        name: spearman_ci(np.array([s[name] for s in subsets]), target, resamples) for name in CANDIDATES}}
+
+
+def near_random(subsets: list[dict], width: float) -> list[dict]:
+    """Subsets whose finetune val accuracy is within `width` of their noise level's random subsets' mean."""
+    centre = {}
+    for noise in {s["label_noise"] for s in subsets}:
+        randoms = [s["val_accuracy"] for s in subsets if s["label_noise"] == noise and s["method"] == "random"]
+        centre[noise] = np.mean(randoms) if randoms else np.nan
+    return [s for s in subsets if abs(s["val_accuracy"] - centre[s["label_noise"]]) <= width]
+
+
 def main(argv):
     del argv
     quiet_library_logs()
     subsets, contexts = [], {}
-    for finetuned in sorted(pathlib.Path(_RUNS.value).glob("*/seed*/finetune.json")):
+    for finetuned in sorted(f for runs in _RUNS.value for f in pathlib.Path(runs).glob("*/seed*/finetune.json")):
         selection_path = finetuned.parent / "selection.json"
         if not selection_path.exists():
             continue  # `full` has no subset
         selection, tuned = json.loads(selection_path.read_text()), json.loads(finetuned.read_text())
-        if selection["seed"] not in contexts:
+        setting = (selection["dataset"], selection["seed"], selection["label_noise"])
+        if setting not in contexts:
             config = load_config_file(CONFIG)
-            config.update(dataset=selection["dataset"], seed=selection["seed"])
-            contexts[selection["seed"]] = context_from_config(config)[0].prepared
-        p, idx = contexts[selection["seed"]], np.asarray(selection["indices"])
+            config.update(dataset=selection["dataset"], seed=selection["seed"], label_noise=selection["label_noise"])
+            contexts[setting] = context_from_config(config)[0]
+        ctx, idx = contexts[setting], np.asarray(selection["indices"])
+        p = ctx.prepared
         model = LogisticRegression(max_iter=2000).fit(p.train_x[idx], p.train_y[idx])
         subsets.append({
-            "method": selection["method"], "seed": selection["seed"], "val_accuracy": tuned["val_accuracy"],
+            "method": label(selection), "seed": selection["seed"], "label_noise": selection["label_noise"],
+            "run": str(finetuned.parent), "val_accuracy": tuned["val_accuracy"],
             "proxy_val_score": selection["proxy_val_score"], "proxy_heldout_score": selection["proxy_heldout_score"],
+            "coverage": reward_coverage(ctx, idx),
             "lr_choice": float(np.mean(model.predict(p.val_x[p.choice_rows]) == p.val_y[p.choice_rows])),
         })
-    target = np.array([s["val_accuracy"] for s in subsets])
-    record = {"runs": _RUNS.value, "num_subsets": len(subsets),
+    resamples = _BOOTSTRAP.value
+    record = {"runs": _RUNS.value, "num_subsets": len(subsets), "near_width": _NEAR.value,
               "methods": sorted({s["method"] for s in subsets}), "subsets": subsets,
               "spearman_with_finetune_val_accuracy": {
-                  name: spearman_ci(np.array([s[name] for s in subsets]), target, _BOOTSTRAP.value)
-                  for name in CANDIDATES}}
+                  "all": correlations(subsets, resamples),
+                  **{f"noise {noise:g}": correlations([s for s in subsets if s["label_noise"] == noise], resamples)
+                     for noise in sorted({s["label_noise"] for s in subsets})},
+                  "near_random": correlations(near_random(subsets, _NEAR.value), resamples)}}
     out = pathlib.Path(_OUT.value)
     write_json(out, record)
-    plot(subsets, record["spearman_with_finetune_val_accuracy"], out.with_suffix(".png"))
-    print(json.dumps(record["spearman_with_finetune_val_accuracy"]), f"over {len(subsets)} subsets")
+    plot(subsets, record["spearman_with_finetune_val_accuracy"]["all"], out.with_suffix(".png"))
+    for group, rhos in record["spearman_with_finetune_val_accuracy"].items():
+        print(group, json.dumps(rhos))
 
 
 def plot(subsets: list[dict], rhos: dict, path: pathlib.Path) -> None:

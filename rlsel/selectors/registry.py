@@ -11,6 +11,7 @@ from rlsel.selectors.bandit import select_exp3
 from rlsel.selectors.base import Selection, Selector
 from rlsel.selectors.climb import select_climb
 from rlsel.selectors.context import SelectionContext
+from rlsel.selectors.agreement import select_knn_agree
 from rlsel.selectors.coverage import select_facility_location, select_herding, select_kcenter
 from rlsel.selectors.dqn import select_dqn
 from rlsel.selectors.dyna import select_dyna
@@ -46,6 +47,7 @@ SELECTORS: Mapping[str, Selector] = types.MappingProxyType({
     "herding": _baseline(select_herding),
     "val_similarity": _baseline(select_val_similarity),
     "loss_band": _baseline(select_loss_band),
+    "knn_agree": _baseline(select_knn_agree),
     "exp3": _baseline(select_exp3),
     "climb_disc": select_climb,
     "dyna_ppo": select_dyna,

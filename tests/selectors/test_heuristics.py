@@ -12,7 +12,7 @@ from rlsel.data.prepare import PrepareConfig, Prepared
 from rlsel.data.synthetic import planted_clusters
 from rlsel.env.selection import SelectionEnvConfig
 from rlsel.proxy import ProxyConfig
-from rlsel.selectors import coverage, heuristics
+from rlsel.selectors import agreement, coverage, heuristics
 from rlsel.selectors.context import make_context
 from rlsel.selectors.simple import select_random
 
@@ -25,8 +25,9 @@ METHODS = {
     "herding": coverage.select_herding,
     "val_similarity": heuristics.select_val_similarity,
     "loss_band": heuristics.select_loss_band,
+    "knn_agree": agreement.select_knn_agree,
 }
-STOCHASTIC = ("stratified_random", "balanced_random", "typiclust", "kcenter", "loss_band")
+STOCHASTIC = ("stratified_random", "balanced_random", "typiclust", "kcenter", "loss_band", "knn_agree")
 
 
 def unit(x):
@@ -182,7 +183,30 @@ def test_loss_band_avoids_flipped_labels_and_the_easiest_examples():
         assert np.mean((loss[chosen] > low) & (loss[chosen] < high)) >= 0.75
 
 
-@pytest.mark.parametrize("name", ["stratified_random", "val_similarity", "loss_band", "herding"])
+def test_knn_agree_avoids_labels_their_neighbours_contradict():
+    """12 well-separated blobs, each labelled by its blob, with 15% of all labels flipped at random: a random
+    fifth would hold about 36 flipped rows; the rows whose neighbours agree hold none, and the neighbour vote
+    matches a brute-force count."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(12, 8)) * 4.0
+    blob = np.repeat(np.arange(12), 100)
+    x = (centres[blob] + rng.normal(size=(1200, 8))).astype(np.float32)
+    y = (blob % 2).astype(np.int32)
+    flipped = rng.permutation(1200)[:180]
+    y[flipped] = 1 - y[flipped]
+    ctx = planted_context(x, y, 240)
+    for k in range(3):
+        chosen = agreement.select_knn_agree(ctx, jax.random.key(k)).indices
+        assert len(chosen) == 240 and len(np.intersect1d(chosen, flipped)) == 0
+    unit_x = unit(x)
+    similarity = unit_x @ unit_x.T
+    np.fill_diagonal(similarity, -np.inf)
+    neighbours = np.argsort(-similarity, axis=1)[:, :5]
+    expected = np.mean(y[neighbours] == y[:, None], axis=1)
+    np.testing.assert_allclose(agreement.neighbour_agreement(x, y, 5), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["stratified_random", "val_similarity", "loss_band", "herding", "knn_agree"])
 def test_label_proportional_methods_keep_the_train_split_label_counts(planted, selections, name):
     y = planted.prepared.train_y
     expected = np.bincount(y, minlength=2) * 48 / len(y)
