@@ -28,6 +28,7 @@ from rlsel.selectors.simple import select_greedy
 _RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding the ppo runs.")
 _CONFIG = flags.DEFINE_string("config", "experiments/configs/select.py", "The select config those runs used.")
 _SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
+_LABEL_NOISE = flags.DEFINE_float("label_noise", 0.0, "The config.label_noise those runs used.")
 _OUT = flags.DEFINE_string("out", "results/learning_matters_movie_sentences.json", "Output json.")
 
 def scores(ctx, indices) -> dict:
@@ -44,8 +45,10 @@ def main(argv):
     rows = []
     for seed in map(int, _SEEDS.value):
         ppo = json.loads(next(pathlib.Path(_RUNS.value, "ppo").glob(f"seed{seed}-*/selection.json")).read_text())
+        if ppo["label_noise"] != _LABEL_NOISE.value:
+            raise SystemExit(f"error: {_RUNS.value} ran at label_noise {ppo['label_noise']}; pass --label_noise")
         config = load_config_file(_CONFIG.value)
-        config.update(dataset=ppo["dataset"], seed=seed)
+        config.update(dataset=ppo["dataset"], seed=seed, label_noise=_LABEL_NOISE.value)
         ctx, _ = context_from_config(config)
         greedy = select_greedy(ctx, jax.random.key(seed))
         picked = {"ppo": ppo, "greedy": {"indices": greedy.indices, **greedy.extra}}
@@ -70,7 +73,7 @@ def main(argv):
                            "episode_return": round(record.get("episode_return", float("nan")), 4)}
         rows.append(row)
         print(row, flush=True)
-    write_json(pathlib.Path(_OUT.value), {"rows": rows, "runs": _RUNS.value})
+    write_json(pathlib.Path(_OUT.value), {"rows": rows, "runs": _RUNS.value, "label_noise": _LABEL_NOISE.value})
 
 
 if __name__ == "__main__":
