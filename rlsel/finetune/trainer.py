@@ -70,6 +70,14 @@ def _train_step(module, optimizer, trainable, opt_state, frozen, ids, mask, labe
     return optax.apply_updates(trainable, updates), opt_state, loss
 
 
+@functools.lru_cache(maxsize=4)
+def _compiled_step(module, config: FinetuneConfig, total_steps: int):
+    """`(optimizer, jitted train step)`, one per module and settings, so the finetunes of one process (the demo's,
+    compare.py's) trace and compile each batch shape once."""
+    optimizer = make_optimizer(config, total_steps)
+    return optimizer, jax.jit(functools.partial(_train_step, module, optimizer))
+
+
 @functools.partial(jax.jit, static_argnums=0)
 def _predict_batch(module, params, ids, mask):
     return module.apply({"params": params}, ids, mask).argmax(-1)
@@ -119,9 +127,9 @@ def finetune(classifier: Classifier, train: datasets.Dataset, validation: datase
     val_data = encode(classifier.tokenizer, validation, config.max_length)
     _check_labels(classifier, train_data, val_data)
     total = num_train_steps(len(train_data.labels), config)
-    optimizer, schedule = make_optimizer(config, total), learning_rate_schedule(config, total)
+    optimizer, step_fn = _compiled_step(classifier.module, config, total)
+    schedule = learning_rate_schedule(config, total)
     log = log or MetricsLog(None, "finetune")
-    step_fn = jax.jit(functools.partial(_train_step, classifier.module, optimizer))
     trainable, frozen = split_params(classifier.params, classifier.trainable)
     opt_state = optimizer.init(trainable)
     order_key, dropout_key = jax.random.split(key)

@@ -61,6 +61,19 @@ def test_every_step_logs_loss_and_learning_rate_and_evaluations_add_val_accuracy
     assert list((logdir / "tensorboard" / "finetune").glob("events.out.tfevents.*"))
 
 
+def test_a_second_finetune_in_one_process_compiles_nothing_and_repeats_the_first(bert, trained):
+    traces = []
+    listener = lambda event, seconds, **_: traces.append(event) if event.endswith("jaxpr_trace_duration") else None
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        again = finetune(bert, planted_dataset(64, 0), planted_dataset(32, 1), FAST, jax.random.key(2))
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert traces == []  # the train step of these settings was traced and compiled by the first finetune
+    assert again.history == trained.history
+    assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(again.params), jax.tree.leaves(trained.params)))
+
+
 def test_early_stopping_keeps_the_first_best_params(bert):
     frozen_lr = FinetuneConfig(min_steps=40, max_steps=40, batch_size=16, learning_rate=1e-9, eval_every=2,
                                patience=2, max_length=16)
