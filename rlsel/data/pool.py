@@ -92,7 +92,8 @@ def build_pool(
     unit_assignments = assignments.copy()
     unit_assignments[held] = -1
     units = build_units(x, unit_assignments, num_clusters, chunk_size=chunk_size,
-                        max_chunks=max(-(-per_cluster // max(chunk_size, 1)), 1), order=order, seed=seed)
+                        max_chunks=max(-(-per_cluster // max(chunk_size, 1)), 1), order=order, seed=seed,
+                        labels=labels)
     return ClusterPool(
         member_index=member_index,
         member_mask=member_mask,

@@ -3,8 +3,9 @@
 An action adds a cluster's next chunk, so a 5% budget spreads over many regions instead of a dozen whole
 clusters. Orders: `typical` (TypiClust's typicality, the inverse mean cosine distance to a member's k nearest
 neighbours within its cluster), `herding` (each next member keeps the mean of the members so far closest to
-the cluster's mean, so every prefix stands for the whole cluster), `random`. `chunk_size=0` keeps whole
-clusters as single units (one chunk per cluster).
+the cluster's mean, so every prefix stands for the whole cluster), `agree` (members whose label most of their
+nearest neighbours in the whole train set share come first, typical first among equal votes: flipped labels
+come last), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 from flax import struct
 
-ORDERS = ("typical", "herding", "random")
+from rlsel.data.agreement import label_agreement
+
+ORDERS = ("typical", "herding", "agree", "random")
 
 
 @struct.dataclass
@@ -65,20 +68,26 @@ def herding_order(x: np.ndarray, count: int) -> np.ndarray:
 
 
 def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random.Generator,
-                  count: int) -> np.ndarray:
-    """One cluster's train indices in `order`, at least the first `count` of them."""
+                  count: int, agreement: np.ndarray | None = None) -> np.ndarray:
+    """One cluster's train indices in `order`, at least the first `count` of them (`agree` reads the
+    neighbour vote of every train row, `agreement`)."""
     if order == "typical":
         return members[np.argsort(-typicality(x[members]), kind="stable")]
+    if order == "agree":
+        return members[np.lexsort((-typicality(x[members]), -np.round(agreement[members], 6)))]
     if order == "herding":
         return members[herding_order(x[members], count)]
     return rng.permutation(members)
 
 
 def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, chunk_size: int, max_chunks: int,
-                order: str, seed: int) -> Units:
-    """Chunk every cluster's first `chunk_size * max_chunks` ordered members; whole clusters when chunk_size=0."""
+                order: str, seed: int, labels: np.ndarray | None = None) -> Units:
+    """Chunk every cluster's first `chunk_size * max_chunks` ordered members; whole clusters when chunk_size=0.
+    `labels` (every train row's) are needed by order `agree`."""
     if order not in ORDERS:
         raise ValueError(f"unit order '{order}' is not one of {ORDERS}")
+    if order == "agree" and chunk_size and labels is None:
+        raise ValueError("unit order 'agree' votes on labels: pass labels")
     if chunk_size < 0 or max_chunks < 1:
         raise ValueError(f"chunk_size must be >= 0 and max_chunks >= 1; got {chunk_size}, {max_chunks}")
     members = [np.flatnonzero(assignments == c) for c in range(num_clusters)]
@@ -89,8 +98,10 @@ def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, ch
     rows = np.zeros((num_clusters, chunks * width), np.int32)
     mask = np.zeros((num_clusters, chunks * width), bool)
     rng = np.random.default_rng(seed)
+    agreement = np.asarray(label_agreement(x, labels)) if order == "agree" and chunk_size else None
     for c, m in enumerate(members):
-        kept = (m if chunk_size == 0 else order_members(m, x, order, rng, chunks * width))[: chunks * width]
+        kept = m if chunk_size == 0 else order_members(m, x, order, rng, chunks * width, agreement)
+        kept = kept[: chunks * width]
         rows[c, : len(kept)] = kept
         mask[c, : len(kept)] = True
     return Units(rows=rows.reshape(num_clusters, chunks, width), mask=mask.reshape(num_clusters, chunks, width),

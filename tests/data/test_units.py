@@ -87,3 +87,22 @@ def test_herding_units_come_in_herding_order_within_each_cluster():
     for c in range(2):
         members = np.flatnonzero(assignments == c)
         assert units.rows[c].reshape(-1).tolist() == members[herding_order(x[members], 6)].tolist()
+
+
+def test_agree_units_put_labels_their_neighbours_contradict_last():
+    """Two separated blobs labelled by blob; 3 rows of each carry the other blob's label and form their own
+    label-pure clusters with it (as stratified K-Means makes them): those rows come after every member whose
+    neighbours agree, and the order needs the labels."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(size=(30, 4)) + 6.0, rng.normal(size=(30, 4)) - 6.0])
+    labels = np.repeat([0, 1], 30)
+    flipped = np.array([0, 1, 2, 30, 31, 32])
+    labels[flipped] = 1 - labels[flipped]
+    assignments = labels.copy()  # one label-pure cluster per label
+    units = build_units(x, assignments, 2, chunk_size=4, max_chunks=8, order="agree", seed=0, labels=labels)
+    for c in range(2):
+        ordered = units.rows[c][units.mask[c]]
+        wrong = np.isin(ordered, flipped)
+        assert wrong.sum() == 3 and np.all(wrong[-3:])
+    with pytest.raises(ValueError, match="votes on labels"):
+        build_units(x, assignments, 2, chunk_size=4, max_chunks=8, order="agree", seed=0)

@@ -7,6 +7,7 @@ import jax
 import numpy as np
 import pytest
 
+from rlsel.data.agreement import neighbour_agreement
 from rlsel.data.pool import build_pool
 from rlsel.data.prepare import PrepareConfig, Prepared
 from rlsel.data.synthetic import planted_clusters
@@ -203,7 +204,7 @@ def test_knn_agree_avoids_labels_their_neighbours_contradict():
     np.fill_diagonal(similarity, -np.inf)
     neighbours = np.argsort(-similarity, axis=1)[:, :5]
     expected = np.mean(y[neighbours] == y[:, None], axis=1)
-    np.testing.assert_allclose(agreement.neighbour_agreement(x, y, 5), expected, atol=1e-6)
+    np.testing.assert_allclose(neighbour_agreement(x, y, 5), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["stratified_random", "val_similarity", "loss_band", "herding", "knn_agree"])
