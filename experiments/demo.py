@@ -2,11 +2,13 @@
 
 Prepare movie_sentences (MiniLM embeddings, stratified K-Means); select 5% with PPO, at random and with herding;
 finetune MiniLM on each subset; print the comparison table beside the full-size runs' (results/results.csv) and
-write the PPO run's report. PPO and the finetunes run on the smaller budgets of experiments/configs/demo.py,
-which the demo prints; experiments/compare.py runs the full-size comparison.
+write the PPO run's report. PPO and the finetunes run on the smaller budgets of experiments/configs/demo.py
+(the finetunes test on a fixed half of the test split), which the demo prints; experiments/compare.py runs the
+full-size comparison.
 """
 
 import csv
+import json
 import pathlib
 import time
 
@@ -73,6 +75,16 @@ def header(config, select, methods: list[str]) -> str:
         f"Full size: {FULL_COMMAND.format(methods=','.join(methods))}"])
 
 
+def tested_on(rows: list[dict], test_size: int) -> str:
+    """Which test rows the finetunes were tested on (their finetune.json's count against the whole split's)."""
+    counts = {json.loads((pathlib.Path(r["run"]) / "finetune.json").read_text()).get("num_test_examples", test_size)
+              for r in rows}
+    if counts == {test_size}:
+        return f"test accuracy on the whole test split ({test_size} rows)"
+    return (f"test accuracy on a fixed stratified subset of {'/'.join(map(str, sorted(counts)))} of the {test_size} "
+            f"test rows, the same for every method (finetune.train.test_rows); the full-size runs test on all")
+
+
 def run_methods(config, select, methods: list[str], root: pathlib.Path) -> tuple[list[dict], list[tuple]]:
     """Select and finetune with each method (a finished run under the same settings is reused): the results rows
     and each stage's wall time."""
@@ -126,7 +138,7 @@ def main(argv):
     compare.write_csv(root / "results.csv", rows)
     table = compare.markdown_table(rows)
     write_text(root / "results.md", table)
-    print(f"\nDemo results (smaller budgets; test accuracy on the whole test split):\n{table}")
+    print(f"\nDemo results (smaller budgets; {tested_on(rows, prepared.splits['test'].num_rows)}):\n{table}")
     full = full_size_table(select.dataset, methods, select.budget)
     if full:
         print(f"Full-size runs for reference ({FULL_RESULTS.parent.name}/{FULL_RESULTS.name}):\n{full}")

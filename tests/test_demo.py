@@ -19,7 +19,7 @@ TINY_SELECT = {"budget": 0.1, "prepare.embedder": "hash", "prepare.num_clusters"
                "prepare.val_size": 64, "prepare.reward_train": 32, "proxy.dim": 16, "ppo.num_envs": 4,
                "ppo.num_steps": 8, "ppo.total_timesteps": 4 * 8 * 6, "ppo.num_minibatches": 2,
                "ppo.update_epochs": 2, "ppo.hidden_size": 16, "ppo.chunk_updates": 3, "ppo.decode_samples": 0}
-TINY_TRAIN = {"min_steps": 4, "max_steps": 4, "batch_size": 8, "eval_every": 2, "max_length": 16}
+TINY_TRAIN = {"min_steps": 4, "max_steps": 4, "batch_size": 8, "eval_every": 2, "max_length": 16, "test_rows": 10}
 
 
 def _planted_text():
@@ -50,6 +50,7 @@ def test_demo_prints_its_budgets_the_table_and_the_stage_times(demo):
     out = done.stdout
     assert "select.ppo.total_timesteps = 192 (default 512000)" in out
     assert "finetune.train.max_steps = 4 (default 2000)" in out
+    assert "finetune.train.test_rows = 10 (default 0)" in out and "fixed stratified subset of 10 of the" in out
     assert "python experiments/compare.py" in out  # the full-size command
     table = [line for line in out.splitlines() if line.startswith("| ") and "planted.jsonl" in line]
     assert [line.split(" | ")[2] for line in table] == ["ppo", "random", "herding"]
@@ -64,7 +65,8 @@ def test_demo_writes_results_each_runs_logs_and_the_ppo_report(demo):
     assert [r["method"] for r in rows] == ["ppo", "random", "herding"]
     runs = {r["method"]: pathlib.Path(r["run"]) for r in rows}
     for method, run in runs.items():
-        assert json.loads((run / "finetune.json").read_text())["steps"] == 4
+        tuned = json.loads((run / "finetune.json").read_text())
+        assert tuned["steps"] == 4 and tuned["num_test_examples"] == 10
         assert (run / "metrics.jsonl").stat().st_size > 0
     report = runs["ppo"] / "report.md"
     assert "## Finetune" in report.read_text() and (runs["ppo"] / "report.html").is_file()

@@ -39,6 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
         patience=3,  # stop after this many validations without improvement
         max_length=64,  # tokens per text, longer texts truncated (train, validation and test)
         dtype="auto",  # auto: bfloat16 on GPU/TPU, float32 on CPU
+        test_rows=0,  # test on a fixed stratified subset of about this many test rows (0: the whole test split)
     ))
     c.encoder = ml_collections.ConfigDict(dict(  # minilm / bert folders
         pooling="mean",  # mean | cls: how token states become the text's vector for the head

@@ -1,7 +1,8 @@
-"""Validation is split in two: rows the proxy reward may read, and rows only model choice may read.
+"""Validation is split in two: rows the proxy reward may read, and rows only model choice may read; a quick
+run (the demo) may test on a fixed subset of the test split.
 
-The split depends on the dataset's labels and `split_seed` alone (never on a selection seed), so a finetune
-can recover the model-choice rows of any selection from its dataset settings.
+Both depend on the dataset's labels and `split_seed` alone (never on a selection or finetune seed), so every
+method and seed of a comparison is chosen and tested on the same rows.
 """
 
 from __future__ import annotations
@@ -15,3 +16,13 @@ def validation_halves(labels: np.ndarray, split_seed: int) -> tuple[np.ndarray, 
     """(reward_rows, choice_rows): sorted indices into the validation split, stratified by label, half each."""
     reward, choice = stratified_split(np.asarray(labels), 0.5, split_seed * 1000 + 3)
     return reward, choice
+
+
+def seeded_test_rows(labels: np.ndarray, rows: int, split_seed: int) -> np.ndarray:
+    """Sorted indices of about `rows` test rows, stratified by label; every row when `rows` is 0 or covers them."""
+    labels = np.asarray(labels)
+    if rows < 0:
+        raise ValueError(f"test_rows={rows} must be >= 0 (0: the whole test split).")
+    if rows == 0 or rows >= len(labels):
+        return np.arange(len(labels))
+    return stratified_split(labels, rows / len(labels), split_seed * 1000 + 5)[1]

@@ -34,6 +34,7 @@ class FinetuneConfig:
     patience: int = 3
     max_length: int = 64
     dtype: str = "auto"
+    test_rows: int = 0
 
     def __post_init__(self):
         positive = {n: getattr(self, n) for n in ("batch_size", "eval_every", "patience", "max_steps")}
@@ -49,6 +50,8 @@ class FinetuneConfig:
             )
         if self.max_grad_norm <= 0:
             raise ValueError(f"max_grad_norm={self.max_grad_norm} must be > 0.")
+        if self.test_rows < 0:
+            raise ValueError(f"test_rows={self.test_rows} must be >= 0 (0: the whole test split).")
         if self.max_length < 4:
             raise ValueError(f"max_length={self.max_length} is too short; use at least 4 tokens.")
         if self.dtype not in DTYPES:

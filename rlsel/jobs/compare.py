@@ -32,7 +32,7 @@ LEARNED_SECTIONS = ("ppo", "dqn", "climb", "dyna")
 # Settings that change nothing at these values stay out of a run's key, so runs keyed before the settings
 # existed are still found: each field at its neutral value, and each dependent field while its switch is.
 NEUTRAL = {"embedding_column": "", "proxy.coverage_weight": 0.0, "ppo.warm_start": "", "dqn.warm_start": "",
-           "pick": "order"}
+           "pick": "order", "train.test_rows": 0}
 IDLE_WITH = {"proxy.coverage_kind": "proxy.coverage_weight", "observe_gain": "proxy.coverage_weight",
              "ppo.warm_steps": "ppo.warm_start", "dqn.warm_steps": "dqn.warm_start"}
 
@@ -64,7 +64,7 @@ def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_c
     every selection setting except the sections of the learned methods it is not (`ppo`, `dqn`, ...)."""
     select = select_config.copy_and_resolve_references()
     select.method, select.seed = method, seed
-    finetune = finetune_config.to_dict()
+    finetune = without_neutral(finetune_config.to_dict())
     finetune.pop("selection", None)
     if method == "full":
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}

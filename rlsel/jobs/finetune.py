@@ -15,7 +15,7 @@ import jax
 import ml_collections
 
 from rlsel.checkpoint import save_checkpoint
-from rlsel.data.holdout import validation_halves
+from rlsel.data.holdout import seeded_test_rows, validation_halves
 from rlsel.finetune.backbones import load_classifier
 from rlsel.finetune.export import save_classifier
 from rlsel.finetune.source import load_source, resolve_source
@@ -50,7 +50,8 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path,
                           log=log)
     timings["train_s"] = result.train_s
     tick = time.perf_counter()
-    test = evaluate(classifier, result.params, splits["test"], settings.train)
+    test_rows = seeded_test_rows(splits["test"]["label"], settings.train.test_rows, source.data.split_seed)
+    test = evaluate(classifier, result.params, splits["test"].select(test_rows), settings.train)
     timings["test_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -76,6 +77,7 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path,
         "test_macro_f1": test["macro_f1"],
         "val_accuracy": result.val_accuracy,  # on the validation rows the selection reward never reads
         "num_val_examples": len(choice_rows),
+        "num_test_examples": len(test_rows),  # fewer than the test split's with train.test_rows
         "best_step": result.best_step,
         "steps": result.steps,
         "planned_steps": result.planned_steps,
@@ -93,3 +95,4 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path,
     write_json(staged / "finetune.json", record)
     commit(staged, [*outputs, "finetune.json"])
     return record
+

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rlsel.data.holdout import validation_halves
+from rlsel.data.holdout import seeded_test_rows, validation_halves
 from rlsel.data.noise import flip_labels
 from rlsel.data.sources import DatasetSpec
 from rlsel.data.splits import fingerprint
@@ -16,6 +16,16 @@ def test_validation_halves_are_disjoint_stratified_and_fixed_by_the_split_seed()
     assert np.sum(labels[choice] == 1) == 20
     np.testing.assert_array_equal(choice, validation_halves(labels, 0)[1])
     assert not np.array_equal(choice, validation_halves(labels, 1)[1])
+
+
+def test_seeded_test_rows_are_stratified_fixed_by_the_split_seed_and_whole_at_zero():
+    labels = np.array([0] * 600 + [1] * 400)
+    rows = seeded_test_rows(labels, 500, 0)
+    assert len(rows) == 500 and np.sum(labels[rows] == 1) == 200 and np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(rows, seeded_test_rows(labels, 500, 0))
+    assert not np.array_equal(rows, seeded_test_rows(labels, 500, 1))
+    np.testing.assert_array_equal(seeded_test_rows(labels, 0, 0), np.arange(1000))
+    np.testing.assert_array_equal(seeded_test_rows(labels, 5000, 0), np.arange(1000))
 
 
 def test_flip_labels_changes_exactly_the_fraction_to_other_classes():
