@@ -26,6 +26,7 @@ PINNED = {
     "herding": "44f7ae48c9cafa49",
     "val_similarity": "e9e6cf98fd69a119",
     "loss_band": "985c418619796144",
+    "knn_agree": "c3b4da6a27fd7e78",  # stratified_random's draw: none of its rows is outvoted here
     "exp3": "d675f9b0689f9a7e",
     "climb_disc": "36b035031e476111",
     "dyna_ppo": "d8a3908e6a30acd8",
