@@ -19,10 +19,9 @@ def validation_halves(labels: np.ndarray, split_seed: int) -> tuple[np.ndarray, 
 
 
 def seeded_test_rows(labels: np.ndarray, rows: int, split_seed: int) -> np.ndarray:
-    """Sorted indices of about `rows` test rows, stratified by label; every row when `rows` is 0 or covers them."""
+    """Sorted indices of about `rows` test rows, stratified by label; every row when `rows` is 0 or covers them
+    (FinetuneConfig refuses a negative `rows`)."""
     labels = np.asarray(labels)
-    if rows < 0:
-        raise ValueError(f"test_rows={rows} must be >= 0 (0: the whole test split).")
     if rows == 0 or rows >= len(labels):
         return np.arange(len(labels))
     return stratified_split(labels, rows / len(labels), split_seed * 1000 + 5)[1]

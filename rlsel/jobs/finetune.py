@@ -95,4 +95,3 @@ def run_finetune(config: ml_collections.ConfigDict, workdir: str | pathlib.Path,
     write_json(staged / "finetune.json", record)
     commit(staged, [*outputs, "finetune.json"])
     return record
-
