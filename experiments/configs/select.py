@@ -19,6 +19,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
     c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
+    c.cluster_cap = 0  # at most this many chunks from one cluster (0: no cap): spreads the budget over clusters
+    c.label_balance = False  # no label takes more than its train share of the budget (plus one chunk)
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(  # embed, cluster and subsample the train split into the MDP's pool

@@ -5,8 +5,9 @@ next b, ...; or, when not chunked, the whole cluster as its single chunk). With 
 not fixed: a cluster offers whichever of its remaining units most improves the reward's coverage term, so the
 policy allocates the budget over regions and the env picks the row within one (kernel herding's rule).
 State: chunks taken per cluster, the chosen-unit mask, step count, budget used, the proxy score and carry.
-Action: a cluster id, which adds that cluster's next chunk (the one it offers); clusters with no chunk left,
-or whose next chunk would overflow the budget, are masked out.
+Action: a cluster id, which adds that cluster's next chunk (the one it offers); clusters with no chunk left
+(or `cluster_cap` taken), whose next chunk would overflow the budget, or (`label_balance`) would take a label
+past its train share of the budget, are masked out.
 Reward: f(proxy on S + chunk) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
 """
 
@@ -40,6 +41,8 @@ class SelectionEnvConfig:
     observe_error: bool = False  # show the policy the proxy's current loss at each cluster's next chunk
     observe_gain: bool = False  # with a coverage term: show the policy each next chunk's coverage gain
     pick: str = "order"  # a cluster's next chunk: the fixed order, or (`gain`) its best for the coverage term
+    cluster_cap: int = 0  # at most this many chunks from one cluster (0: all it has), so the budget spreads
+    label_balance: bool = False  # no label takes more than its train share of the budget (plus one chunk)
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
@@ -48,6 +51,8 @@ class SelectionEnvConfig:
             raise ValueError(f"budget must be a fraction in (0, 1]; got {self.budget}")
         if self.pick not in PICKS:
             raise ValueError(f"pick '{self.pick}' is not one of {PICKS}")
+        if self.cluster_cap < 0:
+            raise ValueError(f"cluster_cap must be >= 0 (0: no cap); got {self.cluster_cap}")
         if self.pick == "gain" and self.proxy.coverage_weight <= 0:
             raise ValueError("pick='gain' chooses rows by the reward's coverage term: set proxy.coverage_weight > 0")
 
@@ -57,10 +62,12 @@ class SelectionParams:
     """Traced per-instance arrays: costs against the budget, policy features, proxy inputs."""
 
     cost: jax.Array  # [C * J] budget cost of each unit (its size, or 1 per whole cluster); 0 where absent
-    num_chunks: jax.Array  # [C] int32 chunks each cluster has
+    num_chunks: jax.Array  # [C] int32 chunks each cluster may give (those it has, at most the cap)
     budget: jax.Array  # [] total budget in the same unit
     cluster_features: jax.Array  # [C, F]
     empty_score: jax.Array  # [] f(empty set)
+    unit_labels: jax.Array  # [C * J, K] examples of each label in each unit, in budget units
+    label_budget: jax.Array  # [K] budget each label may take (inf without label_balance)
     data: ProxyData
 
 
@@ -140,12 +147,27 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
                 f"no cluster fits the budget ({budget:.1f} {self.config.budget_mode}; smallest cluster costs "
                 f"{cost.min():.0f}): raise the budget or use more clusters"
             )
+        num_chunks = (pool.units.cost > 0).sum(1)
+        if self.config.cluster_cap:
+            num_chunks = np.minimum(num_chunks, self.config.cluster_cap)
+            capped = (cost.reshape(pool.num_clusters, -1)[:, : self.config.cluster_cap]).sum()
+            if capped < budget:
+                raise ValueError(f"cluster_cap={self.config.cluster_cap} leaves {capped:.0f} examples to choose from, "
+                                 f"fewer than the budget ({budget:.1f}): raise cluster_cap or use more clusters")
+        unit_labels = np.asarray(data.unit_y) * cost[:, None]
+        if self.config.label_balance:
+            share = pool.label_hist.sum(0) / max(pool.label_hist.sum(), 1)
+            label_budget = share * budget + cost.max()
+        else:
+            label_budget = np.full(unit_labels.shape[1], np.inf)
         params = SelectionParams(
             cost=jnp.asarray(cost),
-            num_chunks=jnp.asarray((pool.units.cost > 0).sum(1), jnp.int32),
+            num_chunks=jnp.asarray(num_chunks, jnp.int32),
             budget=jnp.asarray(budget, jnp.float32),
             cluster_features=jnp.asarray(cluster_features(pool, data, self.config.feature_dim)),
             empty_score=jnp.asarray(0.0, jnp.float32),
+            unit_labels=jnp.asarray(unit_labels, jnp.float32),
+            label_budget=jnp.asarray(label_budget, jnp.float32),
             data=jax.tree_util.tree_map(jnp.asarray, data),
         )
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
@@ -164,15 +186,27 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         free = ~selected.reshape(shape) & (params.cost.reshape(shape) > 0)
         return jnp.arange(shape[0]) * shape[1] + jnp.argmax(jnp.where(free, gain, -jnp.inf), axis=1)
 
+    def held_units(self, taken: jax.Array) -> jax.Array:
+        """[..., C * J] the units of a fixed-order state: each cluster's first `taken[c]` chunks."""
+        held = jnp.arange(self.num_chunks) < taken[..., None]
+        return held.reshape(*taken.shape[:-1], self.num_clusters * self.num_chunks)
+
     def action_mask(self, taken: jax.Array, used: jax.Array, params: SelectionParams,
-                    units: jax.Array | None = None) -> jax.Array:
-        """[C] clusters with a unit left whose offered unit (default: next in order) fits the budget."""
+                    units: jax.Array | None = None, selected: jax.Array | None = None) -> jax.Array:
+        """[C] clusters with a unit left whose offered unit (default: next in order) fits the budget and, with
+        label_balance, every label's budget (`selected` [C * J] defaults to the fixed-order units of `taken`)."""
         units = self.next_unit(taken) if units is None else units
-        return (taken < params.num_chunks) & (used + params.cost[units] <= params.budget + 1e-6)
+        mask = (taken < params.num_chunks) & (used + params.cost[units] <= params.budget + 1e-6)
+        if self.config.label_balance:
+            selected = self.held_units(taken) if selected is None else selected
+            label_used = selected.astype(jnp.float32) @ params.unit_labels
+            fits = (label_used + params.unit_labels[units] <= params.label_budget + 1e-6).all(-1)
+            mask = mask & fits
+        return mask
 
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
         units = state.offered
-        mask = self.action_mask(state.taken, state.used, params, units)
+        mask = self.action_mask(state.taken, state.used, params, units, state.selected)
         gain = standardise(self.proxy.unit_gain(state.carry, units, params.data), mask) if self.observes_gain else None
         return SelectionObs(
             selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),

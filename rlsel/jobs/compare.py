@@ -32,7 +32,7 @@ LEARNED_SECTIONS = ("ppo", "dqn", "climb", "dyna")
 # Settings that change nothing at these values stay out of a run's key, so runs keyed before the settings
 # existed are still found: each field at its neutral value, and each dependent field while its switch is.
 NEUTRAL = {"embedding_column": "", "proxy.coverage_weight": 0.0, "ppo.warm_start": "", "dqn.warm_start": "",
-           "pick": "order", "train.test_rows": 0}
+           "pick": "order", "train.test_rows": 0, "cluster_cap": 0, "label_balance": False}
 IDLE_WITH = {"proxy.coverage_kind": "proxy.coverage_weight", "observe_gain": "proxy.coverage_weight",
              "ppo.warm_steps": "ppo.warm_start", "dqn.warm_steps": "dqn.warm_start"}
 

@@ -86,7 +86,9 @@ def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
     return SelectionEnvConfig(budget=config.budget, budget_mode=config.budget_mode,
                               proxy=ProxyConfig(**config.proxy.to_dict()),
                               observe_error=config.get("observe_error", False),
-                              observe_gain=config.get("observe_gain", False), pick=config.get("pick", "order"))
+                              observe_gain=config.get("observe_gain", False), pick=config.get("pick", "order"),
+                              cluster_cap=config.get("cluster_cap", 0),
+                              label_balance=config.get("label_balance", False))
 
 
 def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparams]:

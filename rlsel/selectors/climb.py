@@ -21,7 +21,7 @@ from rlsel.selectors.base import Selection, from_unit_mask
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.settings import ClimbConfig, SelectorSettings
 from rlsel.selectors.statemodel import add_moments, fit_model, no_moments, state_features, state_score
-from rlsel.selectors.states import mutate, random_state, require_fixed_order, unit_mask
+from rlsel.selectors.states import mutate, random_state, require_fixed_order
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3, 4))
@@ -112,7 +112,7 @@ def select_climb(ctx: SelectionContext, key: jax.Array, settings: SelectorSettin
     predicted mutations of the best states, repeat; the best scored state's subset."""
     require_fixed_order(ctx.env, "climb_disc")
     taken, score, record = climb(ctx, key, settings.climb)
-    selected = np.asarray(unit_mask(ctx.env, jnp.asarray(taken)))
+    selected = np.asarray(ctx.env.held_units(jnp.asarray(taken)))
     episode_return = score - float(ctx.env_params.empty_score)
     return from_unit_mask(ctx, selected, {"episode_return": episode_return, "proxy_calls": record["proxy_calls"],
                                           "climb": record})

@@ -13,13 +13,13 @@ from flax import struct
 
 from rlsel.env.selection import SelectionEnv, SelectionParams
 from rlsel.proxy import RidgeProxy
-from rlsel.selectors.states import budget_used, unit_mask
+from rlsel.selectors.states import budget_used
 
 
 def state_score(env: SelectionEnv, params: SelectionParams, key: jax.Array, taken: jax.Array) -> jax.Array:
     """f(S): the env's proxy fitted from scratch on the state's units, scored on the reward rows. Equals the final
     score of any episode ending in this state (ridge: exactly; Adam heads: trained once on the whole subset)."""
-    selected, proxy, data = unit_mask(env, taken), env.proxy, params.data
+    selected, proxy, data = env.held_units(taken), env.proxy, params.data
     if isinstance(proxy, RidgeProxy):
         return proxy.score_weights(proxy.fit_mask(selected, data), data)
     return proxy.score_params(proxy.train(proxy.init_carry(key, data), selected, data), data)

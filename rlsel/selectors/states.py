@@ -22,15 +22,9 @@ def require_fixed_order(env: SelectionEnv, method: str) -> None:
                          f"pick='order'; with pick='{env.config.pick}' the chunks depend on the path taken")
 
 
-def unit_mask(env: SelectionEnv, taken: jax.Array) -> jax.Array:
-    """[..., C * J] the units a state holds: each cluster's first `taken[c]` chunks."""
-    held = jnp.arange(env.num_chunks) < taken[..., None]
-    return held.reshape(*taken.shape[:-1], env.num_clusters * env.num_chunks)
-
-
 def budget_used(env: SelectionEnv, params: SelectionParams, taken: jax.Array) -> jax.Array:
     """[...] budget a state spends."""
-    return (unit_mask(env, taken) * params.cost).sum(-1)
+    return (env.held_units(taken) * params.cost).sum(-1)
 
 
 def fill(env: SelectionEnv, params: SelectionParams, key: jax.Array, taken: jax.Array, length: int) -> jax.Array:

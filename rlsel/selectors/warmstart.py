@@ -30,7 +30,7 @@ from rlsel.selectors.climb import select_climb
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.settings import SelectorSettings, WarmStart
 from rlsel.selectors.simple import select_greedy, select_random_clusters
-from rlsel.selectors.states import require_fixed_order, taken_from_indices, unit_mask
+from rlsel.selectors.states import require_fixed_order, taken_from_indices
 
 SOURCES: dict[str, Callable[[SelectionContext, jax.Array, SelectorSettings], Selection]] = {  # WARM_SOURCES
     "greedy": lambda ctx, key, settings: select_greedy(ctx, key),
@@ -137,7 +137,7 @@ def overlap(indices: np.ndarray, warm: np.ndarray) -> float:
 
 def keep_better(ctx: SelectionContext, demo: Demo, policy: Selection) -> Selection:
     """The policy's subset or the warm state's, whichever has the higher return, with the warm-start record."""
-    warm = from_unit_mask(ctx, np.asarray(unit_mask(ctx.env, jnp.asarray(demo.taken))))
+    warm = from_unit_mask(ctx, np.asarray(ctx.env.held_units(jnp.asarray(demo.taken))))
     policy_return = policy.extra["episode_return"]
     won = demo.episode_return > policy_return
     final = warm if won else policy

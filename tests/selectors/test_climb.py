@@ -10,7 +10,7 @@ from planted_flips import clean_state, flipped_context
 from rlsel.env.rollouts import max_episode_length
 from rlsel.selectors.climb import _random_states, _score_padded, climb, select_climb
 from rlsel.selectors.settings import ClimbConfig, SelectorSettings
-from rlsel.selectors.states import budget_used, mutate, random_state, unit_mask
+from rlsel.selectors.states import budget_used, mutate, random_state
 
 CONFIG = ClimbConfig(init_states=32, rounds=6, per_round=16, candidates=256)
 
@@ -60,14 +60,14 @@ def test_random_and_mutated_states_are_full_and_within_budget(planted):
         assert bool((used <= params.budget + 1e-6).all())
         assert not bool(jax.vmap(lambda t, u: env.action_mask(t, u, params).any())(taken, used).any())
         assert bool((taken <= params.num_chunks).all() & (taken >= 0).all())
-        assert bool((unit_mask(env, taken).sum(-1) == taken.sum(-1)).all())
+        assert bool((env.held_units(taken).sum(-1) == taken.sum(-1)).all())
 
 
 def test_the_selection_is_the_best_state_with_its_proxy_calls_and_same_key_same_indices(planted, found):
     ctx, _ = planted
     settings = SelectorSettings(climb=CONFIG)
     selection = select_climb(ctx, jax.random.key(0), settings)
-    expected = ctx.prepared.pool.units.expand(np.asarray(unit_mask(ctx.env, jnp.asarray(found[0]))))
+    expected = ctx.prepared.pool.units.expand(np.asarray(ctx.env.held_units(jnp.asarray(found[0]))))
     np.testing.assert_array_equal(selection.indices, expected)
     assert selection.extra["proxy_calls"] == found[2]["proxy_calls"]
     assert selection.extra["episode_return"] == pytest.approx(found[1] - float(ctx.env_params.empty_score))

@@ -15,7 +15,7 @@ from rlsel.selectors.base import Selection
 from rlsel.selectors.decode import decode
 from rlsel.selectors.ppo import select_ppo
 from rlsel.selectors.settings import WARM_SOURCES, ChunkedRun, SelectorSettings, WarmStart
-from rlsel.selectors.states import taken_from_indices, unit_mask
+from rlsel.selectors.states import taken_from_indices
 
 PPO = PPOConfig(num_envs=8, num_steps=16, total_timesteps=8 * 16 * 4, num_minibatches=2, update_epochs=2,
                 hidden_size=32)
@@ -41,7 +41,7 @@ def test_the_sources_are_the_searches_that_return_mdp_states():
 def test_a_subset_of_mdp_chunks_maps_back_to_its_state(planted):
     ctx, flipped = planted
     taken = np.array([4, 0, 1, 3, 0, 2, 4, 0, 0, 1, 0, 0], np.int32)
-    indices = ctx.prepared.pool.units.expand(np.asarray(unit_mask(ctx.env, jnp.asarray(taken))))
+    indices = ctx.prepared.pool.units.expand(np.asarray(ctx.env.held_units(jnp.asarray(taken))))
     np.testing.assert_array_equal(taken_from_indices(ctx.prepared.pool.units, indices), taken)
 
 
@@ -72,7 +72,7 @@ def test_the_warm_subset_wins_when_the_policy_returns_less(planted):
                           actions=np.zeros(24, np.int32))
     policy = Selection(indices=np.arange(10), clusters=np.array([0]), extra={"episode_return": 0.1, "curve": {}})
     kept = warmstart.keep_better(ctx, demo, policy)
-    warm_indices = ctx.prepared.pool.units.expand(np.asarray(unit_mask(ctx.env, jnp.asarray(demo.taken))))
+    warm_indices = ctx.prepared.pool.units.expand(np.asarray(ctx.env.held_units(jnp.asarray(demo.taken))))
     np.testing.assert_array_equal(kept.indices, warm_indices)
     assert kept.extra["warm_start"]["winner"] == "warm" and kept.extra["episode_return"] == 0.8
     assert kept.extra["warm_start"]["overlap"] == 1.0 and kept.extra["warm_start"]["policy_overlap"] < 0.5
