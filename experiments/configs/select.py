@@ -19,8 +19,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
     c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
-    c.cluster_cap = 0  # at most this many chunks from one cluster (0: no cap): spreads the budget over clusters
-    c.label_balance = False  # no label takes more than its train share of the budget (plus one chunk)
+    c.cluster_cap = 2  # at most this many chunks from one cluster (0: no cap): spreads the budget over clusters
+    c.label_balance = True  # no label takes more than its train share of the budget (plus one chunk)
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(  # embed, cluster and subsample the train split into the MDP's pool
@@ -29,7 +29,7 @@ def get_config() -> ml_collections.ConfigDict:
         stratified=True,  # cluster each label separately, so every cluster is label-pure
         per_cluster=32,  # members per cluster the MDP can choose from (a seeded subsample of larger clusters)
         chunk_size=2,  # examples per action (a cluster's next chunk); 0: an action takes a whole cluster
-        order="typical",  # typical | herding | agree (label agrees with its neighbours' first) | random
+        order="agree",  # typical | herding | agree (label agrees with its neighbours' first) | random
         reward_train=2048,  # train rows held out of every chunk for the reward to score on (chunked only)
         val_size=512,  # validation rows the reward scores on (from the half the reward may read)
         split_seed=0,  # seed of the train/validation/test split (and of label_noise)

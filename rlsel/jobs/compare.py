@@ -55,6 +55,11 @@ def without_neutral(settings: dict) -> dict:
                 if f"{prefix}{k}" not in idle}
 
     return drop(settings, "")
+# Methods that never walk the MDP are keyed with its action-shaping fields at their first values, so a new
+# default for those fields (which cannot change such a method's subset) does not rerun its finished runs.
+MDP_FREE = ("random", "stratified_random", "balanced_random", "typiclust", "kcenter", "facility_location", "herding",
+            "val_similarity", "loss_band", "knn_agree")
+MDP_ONLY = {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical"}
 METHOD_SECTIONS = {"climb_disc": ("climb",), "dyna_ppo": ("dyna", "ppo")}  # else a method reads its own name's
 
 
@@ -68,6 +73,14 @@ def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_c
     finetune.pop("selection", None)
     if method == "full":
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
+    if method in MDP_FREE:
+        for path, value in MDP_ONLY.items():
+            *parents, leaf = path.split(".")
+            node = select
+            for name in parents:
+                node = node[name]
+            if leaf in node:
+                node[leaf] = value
     own = METHOD_SECTIONS.get(method, (method,))
     settings = {k: v for k, v in select.to_dict().items() if k not in LEARNED_SECTIONS or k in own}
     return {"select": without_neutral(settings), "finetune": finetune}

@@ -56,3 +56,12 @@ def test_a_setting_away_from_its_neutral_value_moves_the_run_and_wakes_its_depen
     weighted = run_dir(pathlib.Path("r"), select, finetune, "greedy", 0)
     select.proxy.coverage_kind = "mean"
     assert len({idle, weighted, run_dir(pathlib.Path("r"), select, finetune, "greedy", 0)}) == 3
+
+
+def test_the_mdps_action_shaping_fields_key_mdp_methods_but_not_methods_that_never_walk_it():
+    select, finetune = configs()
+    before = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in ("ppo", "greedy", "random", "knn_agree")}
+    select.cluster_cap, select.label_balance, select.prepare.order = 5, False, "random"
+    after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in before}
+    assert after["ppo"] != before["ppo"] and after["greedy"] != before["greedy"]
+    assert after["random"] == before["random"] and after["knn_agree"] == before["knn_agree"]
