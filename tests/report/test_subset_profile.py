@@ -1,4 +1,4 @@
-"""benchmarks/subset_profile.py measures a subset's flipped-label share and label mix, and reads real run folders."""
+"""A subset's profile counts flipped labels and the label mix of real run folders; missing folders are refused."""
 
 import json
 import pathlib
@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 
+from rlsel.report.subset_profile import profile, profile_runs
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from subset_profile import profile, profile_runs  # noqa: E402
 
 
 def test_the_flipped_share_counts_rows_whose_label_differs_from_the_clean_one():

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 
+from rlsel.data.near_duplicates import max_train_cosine, overlap
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from near_duplicates import max_train_cosine, overlap  # noqa: E402
 
 TRAIN = [
     "the quiet harbour town wakes before dawn as fishing boats slip out past the lighthouse",

@@ -1,0 +1,49 @@
+"""What a comparison's subsets are made of: the share of flipped labels, the label mix, the clusters touched.
+
+It explains a table of finetunes (a subset can be cleaner and still lose on coverage); it chooses nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+
+import numpy as np
+
+from rlsel.data.sources import spec_from_config
+
+
+def profile(indices: np.ndarray, labels: np.ndarray, clean_labels: np.ndarray) -> dict:
+    """A subset's flipped share (rows whose label differs from the clean one) and its largest label's share."""
+    indices = np.asarray(indices, np.int64)
+    counts = np.bincount(labels[indices], minlength=int(labels.max()) + 1)
+    return {"num_selected": int(len(indices)),
+            "flipped_share": round(float(np.mean(labels[indices] != clean_labels[indices])), 4),
+            "largest_label_share": round(float(counts.max() / max(len(indices), 1)), 4)}
+
+
+def train_labels(spec) -> np.ndarray:
+    return np.asarray(spec.load()["train"]["label"], np.int64)
+
+
+def profile_runs(roots: list[pathlib.Path]) -> list[dict]:
+    """One row per run with a selection, labels loaded once per dataset spec."""
+    cache, rows = {}, []
+    for root in roots:
+        for selection_file in sorted(root.glob("*/seed*/selection.json")):
+            record = json.loads(selection_file.read_text())
+            spec = spec_from_config(record["config"])
+            if spec not in cache:
+                cache[spec] = (train_labels(spec), train_labels(dataclasses.replace(spec, label_noise=0.0)))
+            labels, clean = cache[spec]
+            row = {"run": str(selection_file.parent), "method": record["method"], "seed": record["config"]["seed"],
+                   "dataset": spec.dataset, "label_noise": spec.label_noise,
+                   **profile(record["indices"], labels, clean),
+                   "clusters_touched": len(set(record["clusters"])) if record.get("clusters") else None}
+            finetune_file = selection_file.with_name("finetune.json")
+            if finetune_file.exists():
+                tuned = json.loads(finetune_file.read_text())
+                row.update(val_accuracy=round(tuned["val_accuracy"], 4), test_accuracy=round(tuned["test_accuracy"], 4))
+            rows.append(row)
+    return rows
