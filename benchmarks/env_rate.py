@@ -6,7 +6,9 @@ On movie_sentences (MiniLM embeddings), each design's env + proxy runs as one ji
 `collect` (rlsel/agents/rollout.py, a vmapped `lax.scan` of env steps with auto-reset) with uniformly random
 valid actions in place of the policy, at ppo.num_envs=32 and at 128 environments. Designs (DESIGNS):
   whole     whole-cluster actions, 0/1 accuracy on the reward's validation rows (the MDP when issue 11 was filed)
-  chunked   experiments/configs/select.py as is (chunks of 2, squared-error reward with 2,048 train rows)
+  chunked   experiments/configs/select.py as is (chunks of 2, squared-error reward with 2,048 train rows, at most
+            2 chunks per cluster, label shares held)
+  unspread  chunked without the cluster cap and the label balance (the default before them)
   coverage  experiments/configs/select_coverage.py (one row per action, pick=gain, coverage weight 100)
   coverage_no_signals  coverage without the policy's per-cluster signals (observe_error, observe_gain)
 Timed calls of --scan_steps vmapped steps, interleaved over designs and env counts, medians of --repeats after
@@ -42,8 +44,9 @@ CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "configs
 BASELINE = "whole"
 DESIGNS = {  # name: (select config file, its overrides)
     "whole": ("select.py", {"prepare.chunk_size": 0, "proxy.metric": "accuracy", "prepare.reward_train": 0,
-                            "observe_error": False}),
+                            "observe_error": False, "cluster_cap": 0, "label_balance": False}),
     "chunked": ("select.py", {}),
+    "unspread": ("select.py", {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical"}),
     "coverage": ("select_coverage.py", {}),
     "coverage_no_signals": ("select_coverage.py", {"observe_error": False, "observe_gain": False}),
 }

@@ -3,12 +3,12 @@
   python benchmarks/learning_matters.py --runs=runs/compare_movie_cov --config=experiments/configs/select_coverage.py \
       --seeds=0,1,2 --out=results/learning_matters_coverage_movie_sentences.json
 
-For each seed, reads the `ppo` selection.json that experiments/compare.py wrote under RUNS with select config
-CONFIG, rebuilds that seed's MDP, runs greedy on it (C proxy calls per step), and plays (a) the random policy:
-the mean of N episodes, and (b) random search: the best of those N episodes by return, N = PPO's env steps /
-episode length, so it spends as many proxy calls as PPO's training. Every subset is scored by its episode
-return (the whole reward, coverage included), the proxy's own score and `proxy_heldout_score` (rows the
-reward never read).
+For each seed, reads the `ppo` selection.json that experiments/compare.py wrote under RUNS with select config CONFIG
+and finetune config FINETUNE_CONFIG (the run whose key they make, so older runs beside it are skipped), rebuilds
+that seed's MDP, runs greedy on it (C proxy calls per step), and plays (a) the random policy: the mean of N
+episodes, and (b) random search: the best of those N episodes by return, N = PPO's env steps / episode length, so it
+spends as many proxy calls as PPO's training. Every subset is scored by its episode return (the whole reward,
+coverage included), the proxy's own score and `proxy_heldout_score` (rows the reward never read).
 """
 
 import json
@@ -20,6 +20,7 @@ from absl import app, flags
 
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.env.rollouts import max_episode_length, random_choice, rollout
+from rlsel.jobs.compare import run_dir
 from rlsel.jobs.select import context_from_config
 from rlsel.outputs import write_json
 from rlsel.proxy.evaluate import subset_scores
@@ -27,6 +28,9 @@ from rlsel.selectors.simple import select_greedy
 
 _RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding the ppo runs.")
 _CONFIG = flags.DEFINE_string("config", "experiments/configs/select.py", "The select config those runs used.")
+_FINETUNE_CONFIG = flags.DEFINE_string("finetune_config", "experiments/configs/finetune.py",
+                                       "The finetune config those runs used (part of a run's key).")
+_DATASET = flags.DEFINE_string("dataset", "movie_sentences", "The dataset those runs selected from.")
 _SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds.")
 _LABEL_NOISE = flags.DEFINE_float("label_noise", 0.0, "The config.label_noise those runs used.")
 _OUT = flags.DEFINE_string("out", "results/learning_matters_movie_sentences.json", "Output json.")
@@ -44,11 +48,14 @@ def main(argv):
     quiet_library_logs()
     rows = []
     for seed in map(int, _SEEDS.value):
-        ppo = json.loads(next(pathlib.Path(_RUNS.value, "ppo").glob(f"seed{seed}-*/selection.json")).read_text())
-        if ppo["label_noise"] != _LABEL_NOISE.value:
-            raise SystemExit(f"error: {_RUNS.value} ran at label_noise {ppo['label_noise']}; pass --label_noise")
         config = load_config_file(_CONFIG.value)
-        config.update(dataset=ppo["dataset"], seed=seed, label_noise=_LABEL_NOISE.value)
+        config.update(dataset=_DATASET.value, label_noise=_LABEL_NOISE.value)
+        found = run_dir(pathlib.Path(_RUNS.value), config, load_config_file(_FINETUNE_CONFIG.value), "ppo", seed)
+        if not (found / "selection.json").exists():
+            raise SystemExit(f"error: no ppo run of seed {seed} under {_RUNS.value} with these configs ({found}); "
+                             "pass the --config, --finetune_config, --dataset and --label_noise it ran with")
+        ppo = json.loads((found / "selection.json").read_text())
+        config.seed = seed
         ctx, _ = context_from_config(config)
         greedy = select_greedy(ctx, jax.random.key(seed))
         picked = {"ppo": ppo, "greedy": {"indices": greedy.indices, **greedy.extra}}

@@ -19,7 +19,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
     c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
-    c.cluster_cap = 2  # at most this many chunks from one cluster (0: no cap): spreads the budget over clusters
+    c.cluster_cap = 2  # at most this many chunks from one cluster (0: no cap; raised if the budget needs it)
     c.label_balance = True  # no label takes more than its train share of the budget (plus one chunk)
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 

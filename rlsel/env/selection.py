@@ -41,7 +41,8 @@ class SelectionEnvConfig:
     observe_error: bool = False  # show the policy the proxy's current loss at each cluster's next chunk
     observe_gain: bool = False  # with a coverage term: show the policy each next chunk's coverage gain
     pick: str = "order"  # a cluster's next chunk: the fixed order, or (`gain`) its best for the coverage term
-    cluster_cap: int = 0  # at most this many chunks from one cluster (0: all it has), so the budget spreads
+    cluster_cap: int = 0  # at most this many chunks from one cluster (0: all it has), so the budget spreads;
+    # raised to the smallest cap that can still fill the budget when clusters are few or small
     label_balance: bool = False  # no label takes more than its train share of the budget (plus one chunk)
 
     def __post_init__(self):
@@ -149,11 +150,7 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             )
         num_chunks = (pool.units.cost > 0).sum(1)
         if self.config.cluster_cap:
-            num_chunks = np.minimum(num_chunks, self.config.cluster_cap)
-            capped = (cost.reshape(pool.num_clusters, -1)[:, : self.config.cluster_cap]).sum()
-            if capped < budget:
-                raise ValueError(f"cluster_cap={self.config.cluster_cap} leaves {capped:.0f} examples to choose from, "
-                                 f"fewer than the budget ({budget:.1f}): raise cluster_cap or use more clusters")
+            num_chunks = np.minimum(num_chunks, self.effective_cap(cost.reshape(pool.num_clusters, -1), budget))
         unit_labels = np.asarray(data.unit_y) * cost[:, None]
         if self.config.label_balance:
             share = pool.label_hist.sum(0) / max(pool.label_hist.sum(), 1)
@@ -171,6 +168,13 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             data=jax.tree_util.tree_map(jnp.asarray, data),
         )
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
+
+    def effective_cap(self, cost: np.ndarray, budget: float) -> int:
+        """`cluster_cap`, raised to the smallest cap whose chunks can still fill the budget (few or small
+        clusters), so a default cap never leaves the budget unspendable. `cost` is [C, J]."""
+        fillable = cost.cumsum(1).sum(0) >= budget - 1e-6  # [J]: with cap j + 1, the chunks hold the budget
+        first = int(np.argmax(fillable)) + 1 if fillable.any() else self.num_chunks
+        return max(self.config.cluster_cap, first)
 
     def next_unit(self, taken: jax.Array) -> jax.Array:
         """[C] the unit each cluster would add next (its last chunk once all are taken)."""

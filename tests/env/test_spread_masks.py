@@ -40,9 +40,11 @@ def test_without_a_cap_the_same_policy_takes_whole_clusters():
     assert int(state.taken[0]) == 8 and int((np.asarray(state.taken) > 0).sum()) == 3
 
 
-def test_a_cap_too_small_for_the_budget_is_a_clear_error():
-    with pytest.raises(ValueError, match="cluster_cap=1 leaves 24 examples to choose from"):
-        make_env(cluster_cap=1)
+def test_a_cap_too_small_for_the_budget_is_raised_to_the_smallest_that_fills_it():
+    env, params, _, _ = make_env(cluster_cap=1)  # 12 clusters x 1 chunk of 2 = 24 examples < the budget of 48
+    np.testing.assert_array_equal(np.asarray(params.num_chunks), [2] * 12)
+    state, _, _ = rollout(env, params, jax.random.key(0), lowest_valid, max_episode_length(params))
+    assert float(state.used) == 48 and int(np.asarray(state.taken).max()) == 2
 
 
 def test_label_balance_holds_each_label_to_its_share_of_the_budget_plus_one_chunk():
