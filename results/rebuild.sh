@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Rebuilds results/results.csv and each comparison's results.csv/.md/.png from finished runs under runs/.
+# Every call is experiments/compare.py; a finished run (finetune.json present) is read, never rerun, and a call
+# that finds a run missing would run it. Each call joins the previous call's table through --include; each
+# comparison's table (csv, md, png) is kept under results/NAME/, and one csv of every run in results/results.csv.
+# The election runs need runs/data/election_tweets.csv (python benchmarks/export_election_tweets.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+P=${PYTHON:-.venv/bin/python}
+C="--select_config=experiments/configs/select.py --finetune_config=experiments/configs/finetune.py"
+UNSPREAD="--variant=unspread --select_config.cluster_cap=0 --select_config.label_balance=False --select_config.prepare.order=typical"
+T=$(mktemp -d)
+run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
+workdir() { for a in "$@"; do case $a in --workdir=*) echo "${a#--workdir=}";; esac; done; }
+keep() { mkdir -p "results/$2"; cp "$1"/results.csv "$1"/results.md "$1"/results.png "results/$2/"; }
+
+MOVIE="--select_config.dataset=movie_sentences"
+run $T/m1.csv --workdir=runs/compare_movie --methods=ppo,random --seeds=0,1,2 $C $MOVIE
+run $T/m2.csv --workdir=runs/compare_movie --methods=typiclust,herding --seeds=0,1 $C $MOVIE --include=$T/m1.csv
+run $T/m3.csv --workdir=runs/compare_movie --methods=ppo,greedy --seeds=0,1 $C $MOVIE $UNSPREAD --include=$T/m2.csv
+run $T/m4.csv --workdir=runs/compare_movie --methods=full --seeds=0 $C $MOVIE --include=$T/m3.csv
+run $T/m5.csv --workdir=runs/compare_movie_cov --methods=ppo --seeds=0,1,2 --select_config=experiments/configs/select_coverage.py \
+    --finetune_config=experiments/configs/finetune.py $MOVIE --variant=coverage --select_config.cluster_cap=0 \
+    --select_config.label_balance=False --select_config.prepare.order=typical --include=$T/m4.csv
+keep runs/compare_movie_cov compare_movie_sentences
+
+NOISE="$MOVIE --select_config.label_noise=0.3"
+run $T/n1.csv --workdir=runs/compare_noise --methods=ppo,random,knn_agree --seeds=0,1,2 $C $NOISE
+run $T/n2.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $UNSPREAD --include=$T/n1.csv
+run $T/n3.csv --workdir=runs/compare_noise_full --methods=full --seeds=0 $C $NOISE --include=$T/n2.csv
+keep runs/compare_noise_full compare_noise_movie_sentences
+
+REUTERS="--select_config.dataset=reuters8 --select_config.label_noise=0.3"
+run $T/r1.csv --workdir=runs/compare_noise_reuters8 --methods=ppo,random,knn_agree --seeds=0,1 $C $REUTERS
+run $T/r2.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1 $C $REUTERS $UNSPREAD --include=$T/r1.csv
+keep runs/compare_noise_reuters8 compare_noise_reuters8
+
+ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
+run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION
+keep runs/compare_election compare_election
+
+run $T/all.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION \
+    --include=$T/m5.csv,$T/n3.csv,$T/r2.csv
+cp $T/all.csv results/results.csv
+echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
