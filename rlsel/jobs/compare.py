@@ -55,6 +55,8 @@ def without_neutral(settings: dict) -> dict:
                 if f"{prefix}{k}" not in idle}
 
     return drop(settings, "")
+
+
 # Methods that never walk the MDP are keyed with its action-shaping fields at their first values, so a new
 # default for those fields (which cannot change such a method's subset) does not rerun its finished runs.
 MDP_FREE = ("random", "stratified_random", "balanced_random", "typiclust", "kcenter", "facility_location", "herding",

@@ -11,7 +11,7 @@ import pathlib
 
 import numpy as np
 
-from rlsel.data.sources import spec_from_config
+from rlsel.data.sources import DatasetSpec, spec_from_config
 
 
 def profile(indices: np.ndarray, labels: np.ndarray, clean_labels: np.ndarray) -> dict:
@@ -23,7 +23,8 @@ def profile(indices: np.ndarray, labels: np.ndarray, clean_labels: np.ndarray) -
             "largest_label_share": round(float(counts.max() / max(len(indices), 1)), 4)}
 
 
-def train_labels(spec) -> np.ndarray:
+def train_labels(spec: DatasetSpec) -> np.ndarray:
+    """[N] the train split's labels under `spec` (its label noise included)."""
     return np.asarray(spec.load()["train"]["label"], np.int64)
 
 
