@@ -26,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.jobs.select import context_from_config, reward_coverage
 from rlsel.outputs import write_json
+from rlsel.report.compare import subset_runs
 
 _RUNS = flags.DEFINE_list("runs", ["runs/compare_movie"], "experiments/compare.py workdirs.")
 _OUT = flags.DEFINE_string("out", "results/fidelity_finetune_movie_sentences.json", "Output json (png beside).")
@@ -76,11 +77,9 @@ def main(argv):
     del argv
     quiet_library_logs()
     subsets, contexts = [], {}
-    for finetuned in sorted(f for runs in _RUNS.value for f in pathlib.Path(runs).glob("*/seed*/finetune.json")):
-        selection_path = finetuned.parent / "selection.json"
-        if not selection_path.exists():
-            continue  # `full` has no subset
-        selection, tuned = json.loads(selection_path.read_text()), json.loads(finetuned.read_text())
+    for run, selection, tuned in subset_runs([pathlib.Path(r) for r in _RUNS.value]):
+        if tuned is None:
+            continue  # not finetuned yet
         setting = (selection["dataset"], selection["seed"], selection["label_noise"])
         if setting not in contexts:
             config = load_config_file(CONFIG)
@@ -91,7 +90,7 @@ def main(argv):
         model = LogisticRegression(max_iter=2000).fit(p.train_x[idx], p.train_y[idx])
         subsets.append({
             "method": label(selection), "seed": selection["seed"], "label_noise": selection["label_noise"],
-            "run": str(finetuned.parent), "val_accuracy": tuned["val_accuracy"],
+            "run": str(run), "val_accuracy": tuned["val_accuracy"],
             "proxy_val_score": selection["proxy_val_score"], "proxy_heldout_score": selection["proxy_heldout_score"],
             "coverage": reward_coverage(ctx, idx),
             "lr_choice": float(np.mean(model.predict(p.val_x[p.choice_rows]) == p.val_y[p.choice_rows])),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import pathlib
+from typing import Iterator
 
 from rlsel.io import write_text
 from rlsel.report.stats import mean_ci95
@@ -15,6 +17,14 @@ COLUMNS = ("dataset", "label_noise", "method", "variant", "seed", "budget", "num
            "finetune_wall_s", "run")
 SUMMARISED = ("val_accuracy", "test_accuracy", "test_macro_f1", "proxy_val_score", "proxy_heldout_score",
               "select_wall_s", "finetune_wall_s")
+
+
+def subset_runs(roots: list[pathlib.Path]) -> Iterator[tuple[pathlib.Path, dict, dict | None]]:
+    """Every METHOD/seedS-HASH run under the comparison workdirs `roots` that made a subset: its folder, its
+    selection record and its finetune record (None until the finetune has finished), in path order."""
+    for path in sorted(f for root in roots for f in pathlib.Path(root).glob("*/seed*/selection.json")):
+        tuned = path.with_name("finetune.json")
+        yield path.parent, json.loads(path.read_text()), json.loads(tuned.read_text()) if tuned.exists() else None
 
 
 def write_csv(path: pathlib.Path, rows: list[dict]) -> None:

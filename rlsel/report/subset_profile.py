@@ -6,12 +6,12 @@ It explains a table of finetunes (a subset can be cleaner and still lose on cove
 from __future__ import annotations
 
 import dataclasses
-import json
 import pathlib
 
 import numpy as np
 
 from rlsel.data.sources import DatasetSpec, spec_from_config
+from rlsel.report.compare import subset_runs
 
 
 def profile(indices: np.ndarray, labels: np.ndarray, clean_labels: np.ndarray) -> dict:
@@ -31,20 +31,16 @@ def train_labels(spec: DatasetSpec) -> np.ndarray:
 def profile_runs(roots: list[pathlib.Path]) -> list[dict]:
     """One row per run with a selection, labels loaded once per dataset spec."""
     cache, rows = {}, []
-    for root in roots:
-        for selection_file in sorted(root.glob("*/seed*/selection.json")):
-            record = json.loads(selection_file.read_text())
-            spec = spec_from_config(record["config"])
-            if spec not in cache:
-                cache[spec] = (train_labels(spec), train_labels(dataclasses.replace(spec, label_noise=0.0)))
-            labels, clean = cache[spec]
-            row = {"run": str(selection_file.parent), "method": record["method"], "seed": record["config"]["seed"],
-                   "dataset": spec.dataset, "label_noise": spec.label_noise,
-                   **profile(record["indices"], labels, clean),
-                   "clusters_touched": len(set(record["clusters"])) if record.get("clusters") else None}
-            finetune_file = selection_file.with_name("finetune.json")
-            if finetune_file.exists():
-                tuned = json.loads(finetune_file.read_text())
-                row.update(val_accuracy=round(tuned["val_accuracy"], 4), test_accuracy=round(tuned["test_accuracy"], 4))
-            rows.append(row)
+    for run, record, tuned in subset_runs(roots):
+        spec = spec_from_config(record["config"])
+        if spec not in cache:
+            cache[spec] = (train_labels(spec), train_labels(dataclasses.replace(spec, label_noise=0.0)))
+        labels, clean = cache[spec]
+        row = {"run": str(run), "method": record["method"], "seed": record["config"]["seed"],
+               "dataset": spec.dataset, "label_noise": spec.label_noise,
+               **profile(record["indices"], labels, clean),
+               "clusters_touched": len(set(record["clusters"])) if record.get("clusters") else None}
+        if tuned is not None:
+            row.update(val_accuracy=round(tuned["val_accuracy"], 4), test_accuracy=round(tuned["test_accuracy"], 4))
+        rows.append(row)
     return rows
