@@ -28,6 +28,8 @@ from rlsel.jobs.select import context_from_config, reward_coverage
 from rlsel.outputs import write_json
 from rlsel.report.compare import subset_runs
 
+MIN_SUBSETS = 4  # fewer pairs give no meaningful rank correlation or bootstrap
+
 _RUNS = flags.DEFINE_list("runs", ["runs/compare_movie"], "experiments/compare.py workdirs.")
 _OUT = flags.DEFINE_string("out", "results/fidelity_finetune_movie_sentences.json", "Output json (png beside).")
 _BOOTSTRAP = flags.DEFINE_integer("bootstrap", 2000, "Bootstrap resamples of the subsets.")
@@ -58,7 +60,10 @@ def label(selection: dict) -> str:
 
 
 def correlations(subsets: list[dict], resamples: int) -> dict:
-    """Spearman of every candidate with the finetune's validation accuracy over `subsets`."""
+    """Spearman of every candidate with the finetune's validation accuracy over `subsets` (just the count when
+    there are fewer than MIN_SUBSETS, e.g. an empty near-random band)."""
+    if len(subsets) < MIN_SUBSETS:
+        return {"num_subsets": len(subsets)}
     target = np.array([s["val_accuracy"] for s in subsets])
     return {"num_subsets": len(subsets), **{
         name: spearman_ci(np.array([s[name] for s in subsets]), target, resamples) for name in CANDIDATES}}
@@ -95,6 +100,9 @@ def main(argv):
             "coverage": reward_coverage(ctx, idx),
             "lr_choice": float(np.mean(model.predict(p.val_x[p.choice_rows]) == p.val_y[p.choice_rows])),
         })
+    if len(subsets) < MIN_SUBSETS:
+        raise app.UsageError(f"{len(subsets)} finetuned subsets under {', '.join(_RUNS.value)}; the fidelity needs "
+                             f"at least {MIN_SUBSETS}")
     resamples = _BOOTSTRAP.value
     record = {"runs": _RUNS.value, "num_subsets": len(subsets), "near_width": _NEAR.value,
               "methods": sorted({s["method"] for s in subsets}), "subsets": subsets,
