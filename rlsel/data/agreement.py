@@ -1,7 +1,7 @@
 """The neighbour vote on a label: how many of an example's nearest neighbours in embedding space share it.
 
 A flipped label usually disagrees with the labels of the examples nearest it, so the vote is the standard
-signal for unreliable labels (kNN label cleaning); `knn_agree` and `prepare.order=agree` read it.
+signal for unreliable labels (kNN label cleaning); `knn_agree` and the `agree` unit orders read it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 AGREE_NEIGHBOURS = 20  # k of the neighbour vote
 BLOCK = 512  # query rows per similarity block
@@ -35,3 +36,10 @@ def neighbour_agreement(x: jax.Array, y: jax.Array, k: int) -> jax.Array:
 def label_agreement(x, y) -> jax.Array:
     """[N] the vote of AGREE_NEIGHBOURS neighbours (fewer when the set is smaller)."""
     return neighbour_agreement(jnp.asarray(x), jnp.asarray(y), min(AGREE_NEIGHBOURS, len(y) - 1))
+
+
+def agreeing_first(agreement: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Sort keys (ascending) that put rows whose label most neighbours share first, in the order of the uniform
+    `draw`, then the disputed rows by falling vote: a random sample of the trusted rows, with a fallback."""
+    agreement = np.asarray(agreement)
+    return np.where(agreement > 0.5, draw, 2.0 - agreement)

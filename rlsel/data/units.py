@@ -5,7 +5,8 @@ clusters. Orders: `typical` (TypiClust's typicality, the inverse mean cosine dis
 neighbours within its cluster), `herding` (each next member keeps the mean of the members so far closest to
 the cluster's mean, so every prefix stands for the whole cluster), `agree` (members whose label most of their
 nearest neighbours in the whole train set share come first, typical first among equal votes: flipped labels
-come last), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
+come last), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
+`knn_agree`'s sample, cluster by cluster), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from flax import struct
 
-from rlsel.data.agreement import label_agreement
+from rlsel.data.agreement import agreeing_first, label_agreement
 
-ORDERS = ("typical", "herding", "agree", "random")
+ORDERS = ("typical", "herding", "agree", "agree_random", "random")
 
 
 @struct.dataclass
@@ -77,17 +78,20 @@ def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random
         return members[np.lexsort((-typicality(x[members]), -np.round(agreement[members], 6)))]
     if order == "herding":
         return members[herding_order(x[members], count)]
+    if order == "agree_random":
+        return members[np.argsort(agreeing_first(agreement[members], rng.random(len(members))), kind="stable")]
     return rng.permutation(members)
 
 
 def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, chunk_size: int, max_chunks: int,
                 order: str, seed: int, labels: np.ndarray | None = None) -> Units:
     """Chunk every cluster's first `chunk_size * max_chunks` ordered members; whole clusters when chunk_size=0.
-    `labels` (every train row's) are needed by order `agree`."""
+    `labels` (every train row's) are needed by the orders that vote (`agree`, `agree_random`)."""
     if order not in ORDERS:
         raise ValueError(f"unit order '{order}' is not one of {ORDERS}")
-    if order == "agree" and chunk_size and labels is None:
-        raise ValueError("unit order 'agree' votes on labels: pass labels")
+    votes = order in ("agree", "agree_random") and chunk_size > 0
+    if votes and labels is None:
+        raise ValueError(f"unit order '{order}' votes on labels: pass labels")
     if chunk_size < 0 or max_chunks < 1:
         raise ValueError(f"chunk_size must be >= 0 and max_chunks >= 1; got {chunk_size}, {max_chunks}")
     members = [np.flatnonzero(assignments == c) for c in range(num_clusters)]
@@ -98,7 +102,7 @@ def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, ch
     rows = np.zeros((num_clusters, chunks * width), np.int32)
     mask = np.zeros((num_clusters, chunks * width), bool)
     rng = np.random.default_rng(seed)
-    agreement = np.asarray(label_agreement(x, labels)) if order == "agree" and chunk_size else None
+    agreement = np.asarray(label_agreement(x, labels)) if votes else None
     for c, m in enumerate(members):
         kept = m if chunk_size == 0 else order_members(m, x, order, rng, chunks * width, agreement)
         kept = kept[: chunks * width]

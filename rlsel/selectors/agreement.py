@@ -6,7 +6,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from rlsel.data.agreement import label_agreement
+from rlsel.data.agreement import agreeing_first, label_agreement
 from rlsel.selectors.base import Selection
 from rlsel.selectors.context import SelectionContext
 from rlsel.selectors.quota import label_quota, numpy_rng, take_per_group
@@ -18,6 +18,6 @@ def select_knn_agree(ctx: SelectionContext, key: jax.Array) -> Selection:
     p = ctx.prepared
     agreement = np.asarray(label_agreement(p.train_x, p.train_y))
     draw = numpy_rng(key).random(len(p.train_y))
-    scores = np.where(agreement > 0.5, draw, 2.0 - agreement)
+    scores = agreeing_first(agreement, draw)
     return Selection(indices=take_per_group(p.train_y, label_quota(ctx), scores), clusters=None,
                      extra={"agreeing_rows": int(np.sum(agreement > 0.5))})

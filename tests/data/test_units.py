@@ -106,3 +106,24 @@ def test_agree_units_put_labels_their_neighbours_contradict_last():
         assert wrong.sum() == 3 and np.all(wrong[-3:])
     with pytest.raises(ValueError, match="votes on labels"):
         build_units(x, assignments, 2, chunk_size=4, max_chunks=8, order="agree", seed=0)
+
+
+def test_agree_random_units_sample_the_trusted_members_first_and_the_seed_sets_their_order():
+    """Same blobs: each cluster's agreeing members come first in a seeded random order, the three contradicted
+    rows last; another seed reorders the agreeing members only."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(size=(30, 4)) + 6.0, rng.normal(size=(30, 4)) - 6.0])
+    labels = np.repeat([0, 1], 30)
+    flipped = np.array([0, 1, 2, 30, 31, 32])
+    labels[flipped] = 1 - labels[flipped]
+    make = lambda seed: build_units(x, labels.copy(), 2, chunk_size=4, max_chunks=8, order="agree_random",
+                                    seed=seed, labels=labels)
+    first, second = make(0), make(1)
+    for c in range(2):
+        ordered = first.rows[c][first.mask[c]]
+        assert np.isin(ordered, flipped).sum() == 3 and np.all(np.isin(ordered[-3:], flipped))
+        reordered = second.rows[c][second.mask[c]]
+        assert sorted(reordered[:-3]) == sorted(ordered[:-3]) and list(reordered[:-3]) != list(ordered[:-3])
+    np.testing.assert_array_equal(make(0).rows, first.rows)
+    with pytest.raises(ValueError, match="'agree_random' votes on labels"):
+        build_units(x, labels, 2, chunk_size=4, max_chunks=8, order="agree_random", seed=0)
