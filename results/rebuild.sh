@@ -3,6 +3,8 @@
 # Every call is experiments/compare.py; a finished run (finetune.json present) is read, never rerun, and a call
 # that finds a run missing would run it. Each call joins the previous call's table through --include; each
 # comparison's table (csv, md, png) is kept under results/NAME/, and one csv of every run in results/results.csv.
+# A fresh checkout has no runs/: each finished run is first restored from its committed JSON
+# (results/*/per_run/METHOD/seedS-HASH), so only runs added below since the last rebuild are run.
 # The election runs need runs/data/election_tweets.csv (python benchmarks/export_election_tweets.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,28 @@ UNSPREAD="--variant=unspread --select_config.cluster_cap=0 --select_config.label
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
 workdir() { for a in "$@"; do case $a in --workdir=*) echo "${a#--workdir=}";; esac; done; }
-keep() { mkdir -p "results/$2"; cp "$1"/results.csv "$1"/results.md "$1"/results.png "results/$2/"; }
+keep() { mkdir -p "results/$2"; cp "$1"/results.csv "$1"/results.md "$1"/results.png "results/$2/"; runs_json "$1" "$2"; }
+runs_json() { $P - "$@" <<'EOF'
+import csv, pathlib, shutil, sys
+workdir, name = sys.argv[1:]
+for row in csv.DictReader(open(f"{workdir}/results.csv")):
+    run = pathlib.Path(row["run"])
+    kept = pathlib.Path("results", name, "per_run", row["method"], run.name)
+    kept.mkdir(parents=True, exist_ok=True)
+    for record in run.glob("*.json"):
+        shutil.copy(record, kept)
+EOF
+}
+restore() { $P - <<'EOF'
+import csv, pathlib, shutil
+for row in csv.DictReader(open("results/results.csv")):
+    run = pathlib.Path(row["run"])
+    kept = [k for k in pathlib.Path("results").glob(f"*/per_run/{row['method']}/{run.name}") if k.is_dir()]
+    if not (run / "finetune.json").exists() and kept:
+        shutil.copytree(kept[0], run, dirs_exist_ok=True)
+EOF
+}
+restore
 
 MOVIE="--select_config.dataset=movie_sentences"
 run $T/m1.csv --workdir=runs/compare_movie --methods=ppo,random --seeds=0,1,2 $C $MOVIE
