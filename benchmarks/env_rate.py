@@ -5,10 +5,12 @@
 On movie_sentences (MiniLM embeddings), each design's env + proxy runs as one jitted program: PPO's own
 `collect` (rlsel/agents/rollout.py, a vmapped `lax.scan` of env steps with auto-reset) with uniformly random
 valid actions in place of the policy, at ppo.num_envs=32 and at 128 environments. Designs (DESIGNS):
-  whole     whole-cluster actions, 0/1 accuracy on the reward's validation rows (the MDP when issue 11 was filed)
-  chunked   experiments/configs/select.py as is (chunks of 2, squared-error reward with 2,048 train rows, at most
-            2 chunks per cluster, label shares held)
-  unspread  chunked without the cluster cap and the label balance (the default before them)
+  whole     whole-cluster actions over half the regions (200 by default), 0/1 accuracy on the reward's validation
+            rows (the MDP when issue 11 was filed)
+  chunked   experiments/configs/select.py as is (chunks of 2 from 400 clusters, squared-error reward with 2,048
+            train rows, at most 1 chunk per cluster, label shares held)
+  chunked_cap2  chunked over half the regions, at most 2 chunks per cluster (the default before 400 regions)
+  unspread  chunked_cap2 without the cluster cap and the label balance (the default before them)
   coverage  experiments/configs/select_coverage.py (one row per action, pick=gain, coverage weight 100)
   coverage_no_signals  coverage without the policy's per-cluster signals (observe_error, observe_gain)
 Timed calls of --scan_steps vmapped steps, interleaved over designs and env counts, medians of --repeats after
@@ -42,11 +44,18 @@ from rlsel.selectors.context import SelectionContext
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "configs"
 BASELINE = "whole"
-DESIGNS = {  # name: (select config file, its overrides)
+def half_regions(config) -> int:
+    return config.prepare.num_clusters // 2
+
+
+DESIGNS = {  # name: (select config file, its overrides; a callable value is computed from the config)
     "whole": ("select.py", {"prepare.chunk_size": 0, "proxy.metric": "accuracy", "prepare.reward_train": 0,
-                            "observe_error": False, "cluster_cap": 0, "label_balance": False}),
+                            "observe_error": False, "cluster_cap": 0, "label_balance": False,
+                            "prepare.num_clusters": half_regions}),
     "chunked": ("select.py", {}),
-    "unspread": ("select.py", {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical"}),
+    "chunked_cap2": ("select.py", {"prepare.num_clusters": half_regions, "cluster_cap": 2}),
+    "unspread": ("select.py", {"prepare.num_clusters": half_regions, "cluster_cap": 0, "label_balance": False,
+                               "prepare.order": "typical"}),
     "coverage": ("select_coverage.py", {}),
     "coverage_no_signals": ("select_coverage.py", {"observe_error": False, "observe_gain": False}),
 }
@@ -76,14 +85,16 @@ def parse_override(item: str, config) -> tuple[str, object]:
     return field, type(node)(text)
 
 
-def design_context(name: str, common: list[str]) -> SelectionContext:
-    """The MDP of one design: its config file, the common overrides, then the design's own."""
+def design_context(name: str, common: list[str]) -> tuple[SelectionContext, dict]:
+    """The MDP of one design (its config file, the common overrides, then the design's own) and those own
+    overrides' values."""
     file, own = DESIGNS[name]
     config = load_config_file(CONFIGS / file)
     config.seed = _SEED.value
     config.update_from_flattened_dict(dict(parse_override(item, config) for item in common))
+    own = {field: value(config) if callable(value) else value for field, value in own.items()}
     config.update_from_flattened_dict(own)
-    return context_from_config(config)[0]
+    return context_from_config(config)[0], own
 
 
 def random_policy(key: jax.Array, obs) -> tuple[jax.Array, dict]:
@@ -123,9 +134,9 @@ def run() -> dict:
     key = jax.random.key(_SEED.value)
     designs, calls = {}, {}
     for name in _DESIGNS.value:
-        ctx = design_context(name, _OVERRIDE.value)
+        ctx, own = design_context(name, _OVERRIDE.value)
         lengths = episode_lengths(ctx, jax.random.fold_in(key, 0))
-        designs[name] = {"config": DESIGNS[name][0], "overrides": DESIGNS[name][1],
+        designs[name] = {"config": DESIGNS[name][0], "overrides": own,
                          "num_clusters": ctx.env.num_clusters, "units_per_cluster": ctx.env.num_chunks,
                          "max_episode_length": max_episode_length(ctx.env_params),
                          "mean_episode_length": float(lengths.mean()), "compile_s": {}, "per_num_envs": {}}

@@ -19,13 +19,13 @@ def get_config() -> ml_collections.ConfigDict:
     c.observe_error = True  # the policy sees the proxy's current loss at each cluster's next chunk
     c.observe_gain = True  # with proxy.coverage_weight > 0: the policy sees each next chunk's coverage gain
     c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
-    c.cluster_cap = 2  # at most this many chunks from one cluster (0: no cap; raised if the budget needs it)
+    c.cluster_cap = 1  # at most this many chunks from one cluster (0: no cap; raised if the budget needs it)
     c.label_balance = True  # no label takes more than its train share of the budget (plus one chunk)
     c.cache_dir = ""  # embeddings and clusters; default $RLSEL_CACHE or ~/.cache/rlsel
 
     c.prepare = ml_collections.ConfigDict(dict(  # embed, cluster and subsample the train split into the MDP's pool
         embedder="minilm",  # minilm | glove | hash | precomputed (the data file brings its vectors)
-        num_clusters=200,  # K-Means clusters of the train embeddings (the MDP's regions)
+        num_clusters=400,  # K-Means clusters of the train embeddings (the MDP's regions)
         stratified=True,  # cluster each label separately, so every cluster is label-pure
         per_cluster=32,  # members per cluster the MDP can choose from (a seeded subsample of larger clusters)
         chunk_size=2,  # examples per action (a cluster's next chunk); 0: an action takes a whole cluster

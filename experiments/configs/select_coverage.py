@@ -21,4 +21,6 @@ def get_config() -> ml_collections.ConfigDict:
     c.prepare.chunk_size = 1  # one row per action
     c.pick = "gain"  # the chosen cluster's row that most improves coverage
     c.ppo.network = "mlp_signals"  # the policy can weigh each cluster's own gain directly
+    c.prepare.num_clusters = 200  # the regions this design was measured with (select.py's default has 400)
+    c.cluster_cap = 2  # as measured: up to two rows per region
     return c

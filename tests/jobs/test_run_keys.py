@@ -65,3 +65,13 @@ def test_the_mdps_action_shaping_fields_key_mdp_methods_but_not_methods_that_nev
     after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in before}
     assert after["ppo"] != before["ppo"] and after["greedy"] != before["greedy"]
     assert after["random"] == before["random"] and after["knn_agree"] == before["knn_agree"]
+
+
+def test_the_cluster_count_keys_the_mdp_and_balanced_random_but_not_draws_that_ignore_clusters():
+    select, finetune = configs()
+    methods = ("ppo", "balanced_random", "random", "typiclust", "knn_agree")
+    before = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in methods}
+    select.prepare.num_clusters += 100
+    after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in methods}
+    assert after["ppo"] != before["ppo"] and after["balanced_random"] != before["balanced_random"]
+    assert all(after[m] == before[m] for m in ("random", "typiclust", "knn_agree"))

@@ -13,11 +13,11 @@ from rlsel.selectors.registry import METHODS
 from test_run import dataset_file, tiny_config  # noqa: F401  (dataset_file is a fixture)
 
 PINNED = {
-    "ppo": "69c65e3f3d87edb0",
-    "dqn": "abe0a5fb0802a0e3",
-    "greedy": "4e73e9317b9d6ecb",
+    "ppo": "e277be722453a82b",
+    "dqn": "97d668d5e6918524",
+    "greedy": "6b03a1659ef3913c",
     "random": "2eb75a47057a995a",
-    "random_clusters": "a26507a7bfe78482",
+    "random_clusters": "0f06d6dbb1a3f8c3",
     "stratified_random": "c3b4da6a27fd7e78",
     "balanced_random": "2ba4a55ef5956b2b",
     "typiclust": "2e55fea32d5b61e6",
@@ -27,9 +27,9 @@ PINNED = {
     "val_similarity": "e9e6cf98fd69a119",
     "loss_band": "985c418619796144",
     "knn_agree": "c3b4da6a27fd7e78",  # stratified_random's draw: none of its rows is outvoted here
-    "exp3": "9814bfc23b1fec6a",
-    "climb_disc": "3f5b40ef16b735b2",
-    "dyna_ppo": "761346b20995e951",
+    "exp3": "79eeca744f618eff",
+    "climb_disc": "76beb495e7576064",
+    "dyna_ppo": "13410326483db9b5",
 }
 
 
