@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${PYTHON:-.venv/bin/python}
 C="--select_config=experiments/configs/select.py --finetune_config=experiments/configs/finetune.py"
-UNSPREAD="--variant=unspread --select_config.cluster_cap=0 --select_config.label_balance=False --select_config.prepare.order=typical"
+# Earlier defaults: 200 clusters, at most two chunks each (cap2); before that, no cap and no label balance.
+CAP2="--variant=cap2 --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2"
+UNSPREAD="--variant=unspread --select_config.prepare.num_clusters=200 --select_config.cluster_cap=0 --select_config.label_balance=False --select_config.prepare.order=typical"
+AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
 workdir() { for a in "$@"; do case $a in --workdir=*) echo "${a#--workdir=}";; esac; done; }
@@ -45,24 +48,37 @@ run $T/m4.csv --workdir=runs/compare_movie --methods=full --seeds=0 $C $MOVIE --
 run $T/m5.csv --workdir=runs/compare_movie_cov --methods=ppo --seeds=0,1,2 --select_config=experiments/configs/select_coverage.py \
     --finetune_config=experiments/configs/finetune.py $MOVIE --variant=coverage --select_config.cluster_cap=0 \
     --select_config.label_balance=False --select_config.prepare.order=typical --include=$T/m4.csv
-keep runs/compare_movie_cov compare_movie_sentences
+run $T/m6.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $AGREE_RANDOM --include=$T/m5.csv
+run $T/m7.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $CAP2 --include=$T/m6.csv
+run $T/m8.csv --workdir=runs/compare_movie --methods=random_clusters,greedy --seeds=0,1 $C $MOVIE --include=$T/m7.csv
+keep runs/compare_movie compare_movie_sentences
 
 NOISE="$MOVIE --select_config.label_noise=0.3"
 run $T/n1.csv --workdir=runs/compare_noise --methods=ppo,random,knn_agree --seeds=0,1,2 $C $NOISE
 run $T/n2.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $UNSPREAD --include=$T/n1.csv
-run $T/n3.csv --workdir=runs/compare_noise_full --methods=full --seeds=0 $C $NOISE --include=$T/n2.csv
+run $T/n4.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $AGREE_RANDOM --include=$T/n2.csv
+run $T/n5.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $CAP2 --include=$T/n4.csv
+run $T/n3.csv --workdir=runs/compare_noise_full --methods=full --seeds=0 $C $NOISE --include=$T/n5.csv
 keep runs/compare_noise_full compare_noise_movie_sentences
 
 REUTERS="--select_config.dataset=reuters8 --select_config.label_noise=0.3"
-run $T/r1.csv --workdir=runs/compare_noise_reuters8 --methods=ppo,random,knn_agree --seeds=0,1 $C $REUTERS
+run $T/r1.csv --workdir=runs/compare_noise_reuters8 --methods=ppo,random,knn_agree --seeds=0,1,2 $C $REUTERS
 run $T/r2.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1 $C $REUTERS $UNSPREAD --include=$T/r1.csv
-keep runs/compare_noise_reuters8 compare_noise_reuters8
+run $T/r3.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1,2 $C $REUTERS $CAP2 --include=$T/r2.csv
+run $T/r4.csv --workdir=runs/compare_noise_reuters8_full --methods=full --seeds=0 $C $REUTERS --include=$T/r3.csv
+keep runs/compare_noise_reuters8_full compare_noise_reuters8
+
+CLEAN_REUTERS="--select_config.dataset=reuters8"
+run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2 $C $CLEAN_REUTERS
+run $T/c2.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $CAP2 --include=$T/c1.csv
+keep runs/compare_reuters8 compare_reuters8
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
 run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION
+run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e1.csv
 keep runs/compare_election compare_election
 
-run $T/all.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION \
-    --include=$T/m5.csv,$T/n3.csv,$T/r2.csv
+run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
+    --include=$T/e1.csv,$T/m8.csv,$T/n3.csv,$T/r4.csv,$T/c2.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
