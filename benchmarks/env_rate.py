@@ -44,7 +44,10 @@ from rlsel.selectors.context import SelectionContext
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "configs"
 BASELINE = "whole"
+
+
 def half_regions(config) -> int:
+    """Half the configured cluster count: the 200 regions of the designs before the 400-region default."""
     return config.prepare.num_clusters // 2
 
 
