@@ -57,11 +57,13 @@ def without_neutral(settings: dict) -> dict:
     return drop(settings, "")
 
 
-# Methods that never walk the MDP are keyed with its action-shaping fields at their first values, so a new
-# default for those fields (which cannot change such a method's subset) does not rerun its finished runs.
+# Methods that never walk the MDP are keyed with its action-shaping fields (and, unless their draw follows the
+# clusters, the cluster count) at their first values, so a new default for those fields (which cannot change such
+# a method's subset) does not rerun its finished runs.
 MDP_FREE = ("random", "stratified_random", "balanced_random", "typiclust", "kcenter", "facility_location", "herding",
             "val_similarity", "loss_band", "knn_agree")
-MDP_ONLY = {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical", "prepare.num_clusters": 200}
+MDP_ONLY = {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical"}
+CLUSTER_COUNT = {"prepare.num_clusters": 200}
 CLUSTER_DRAWS = ("balanced_random",)  # MDP-free, but its draw follows the clusters: keyed with their count
 METHOD_SECTIONS = {"climb_disc": ("climb",), "dyna_ppo": ("dyna", "ppo")}  # else a method reads its own name's
 
@@ -77,9 +79,8 @@ def run_settings(select_config: ml_collections.ConfigDict, finetune_config: ml_c
     if method == "full":
         return {"data": dataclasses.asdict(spec_from_config(select)), "finetune": finetune, "seed": seed}
     if method in MDP_FREE:
-        for path, value in MDP_ONLY.items():
-            if method in CLUSTER_DRAWS and path == "prepare.num_clusters":
-                continue
+        fixed = MDP_ONLY if method in CLUSTER_DRAWS else {**MDP_ONLY, **CLUSTER_COUNT}
+        for path, value in fixed.items():
             *parents, leaf = path.split(".")
             node = select
             for name in parents:
