@@ -1,0 +1,42 @@
+"""Seed-paired gain of one method over another in a results table, per dataset and noise level (points).
+
+  python benchmarks/paired_gain.py --results=results/results.csv --method=ppo --baseline=random
+
+Prints each cell's per-seed differences of --metric (val_accuracy by default: what design choices read), their
+mean and its 95% t-interval; an interval above zero is the beat-random issue's seed-paired criterion.
+"""
+
+import csv
+import pathlib
+
+from absl import app, flags
+
+from rlsel.report.paired import paired_gains
+
+_RESULTS = flags.DEFINE_string("results", "results/results.csv", "A results.csv written by experiments/compare.py.")
+_METHOD = flags.DEFINE_string("method", "ppo", "The method whose gain is reported.")
+_VARIANT = flags.DEFINE_string("variant", "", "Its variant label ('' for the default config's runs).")
+_BASELINE = flags.DEFINE_string("baseline", "random", "The method it is compared with, seed by seed.")
+_BASELINE_VARIANT = flags.DEFINE_string("baseline_variant", "", "The baseline's variant label.")
+_METRIC = flags.DEFINE_enum("metric", "val_accuracy", ["val_accuracy", "test_accuracy", "test_macro_f1"],
+                            "The column compared.")
+
+
+def main(argv):
+    del argv
+    path = pathlib.Path(_RESULTS.value)
+    if not path.is_file():
+        raise SystemExit(f"error: no results table at {path}; pass --results=PATH (experiments/compare.py writes one)")
+    with path.open() as f:
+        gains = paired_gains(csv.DictReader(f), _METHOD.value, _BASELINE.value, _METRIC.value, _VARIANT.value,
+                             _BASELINE_VARIANT.value)
+    if not gains:
+        raise SystemExit(f"error: no seed that both {_METHOD.value!r} (variant {_VARIANT.value!r}) and "
+                         f"{_BASELINE.value!r} (variant {_BASELINE_VARIANT.value!r}) ran in {path}")
+    for (dataset, noise), gain in gains.items():
+        print(f"{dataset} noise {noise}: seeds {gain['seeds']} differences {gain['differences']} "
+              f"mean {gain['mean']:+.2f} 95% CI [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] points")
+
+
+if __name__ == "__main__":
+    app.run(main)
