@@ -24,7 +24,7 @@ from rlsel.proxy.data import ProxyData
 class RidgeCarry:
     gram: jax.Array  # [d+1, d+1]
     moment: jax.Array  # [d+1, K]
-    weights: jax.Array  # [d+1, K] the head fitted on the chosen set (zeros before the first unit)
+    weights: jax.Array  # [d+1, K] the head fitted on the chosen set (zeros, solved, before the first unit)
 
 
 def _with_bias(x: jax.Array) -> jax.Array:
@@ -89,8 +89,10 @@ class RidgeProxy:
 
     def init_carry(self, key: jax.Array, data: ProxyData) -> RidgeCarry:
         del key
-        return RidgeCarry(gram=jnp.zeros_like(data.gram[0]), moment=jnp.zeros_like(data.moment[0]),
-                          weights=jnp.zeros_like(data.moment[0]))
+        gram, moment = jnp.zeros_like(data.gram[0]), jnp.zeros_like(data.moment[0])
+        # Zero weights, but solved rather than written as a constant: XLA CPU (jaxlib 0.10.2) can leave a dot
+        # with a constant zero operand and 11 or more outputs unwritten, so the empty head's errors were garbage.
+        return RidgeCarry(gram=gram, moment=moment, weights=self.solve(gram, moment))
 
     def empty_score(self, data: ProxyData) -> jax.Array:
         zeros = jnp.zeros((data.x_val.shape[0], data.num_classes), data.x_val.dtype)

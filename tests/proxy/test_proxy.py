@@ -121,3 +121,21 @@ def test_projection_whitens_and_balanced_weights_equalise_classes():
     labels = np.array([0] * 90 + [1] * 10)
     w = class_weights(labels, 2, balanced=True)
     assert w[labels].reshape(-1)[:90].sum() == pytest.approx(w[labels][90:].sum())
+
+
+def test_the_empty_ridge_head_predicts_zero_under_jit_with_many_classes():
+    """XLA CPU (jaxlib 0.10.2) can leave a dot with a constant zero operand unwritten for 11+ outputs; the empty
+    head's weights must come from the solve, so its unit errors are each unit's squared label norm."""
+    p = planted_clusters(seed=0, num_clusters=400, per_cluster=16, dim=64, num_noisy=0)
+    pool = build_pool(p.assignments, p.train_y, p.centroids, 2, len(p.val_y), per_cluster=16, val_size=400, seed=0)
+    num_classes = 20
+    data = make_proxy_data(pool, p.train_x, p.train_y, p.val_x, p.val_y, num_classes, dim=0)[0]
+    proxy = make_proxy(ProxyConfig(kind="ridge", dim=0), num_classes)
+    units = jnp.arange(data.unit_x.shape[0])
+
+    def empty_errors(key, data):
+        return proxy.unit_error(proxy.init_carry(key, data), units, data)
+
+    errors = jax.jit(jax.vmap(empty_errors, in_axes=(0, None)))(jax.random.split(jax.random.key(0), 8), data)
+    expected = np.broadcast_to((np.asarray(data.unit_y) ** 2).sum(-1), errors.shape)
+    np.testing.assert_allclose(errors, expected, atol=1e-6)
