@@ -68,6 +68,7 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
             for i in range(done, done + n):
                 log.write(i + 1, {_LOG_NAMES.get(name, name): values[i] for name, values in history.items()})
             log.flush()
+            check_finite(history["total_loss"], done)
             done += n
             bar.update(n)
             bar.set_postfix(ret=f"{history['episode_return'][-1]:.4f}", score=f"{history['info/score'][-1]:.4f}")
@@ -76,6 +77,14 @@ def train_chunked(ppo, config: PPOConfig, hparams: PPOHparams, key: jax.Array, r
                 checkpoint.save_checkpoint(run.checkpoint_dir, done, (runner, padded, sample.arrays), run_config)
     bar.close()
     return runner, {k: np.asarray(v[: config.num_updates]) for k, v in history.items()}
+
+
+def check_finite(losses: list, start: int) -> None:
+    """Stop a diverged run with its first bad update, instead of decoding a policy whose weights are NaN."""
+    bad = ~np.isfinite(np.asarray(losses[start:], np.float64))
+    if bad.any():
+        raise ValueError(f"ppo diverged: the loss is not finite from update {start + 1 + int(np.argmax(bad))} on; "
+                         "lower ppo.lr, or check the embeddings for NaN or inf")
 
 
 def train_seeds(ppo, config: PPOConfig, hparams: PPOHparams, keys: jax.Array, chunk_updates: int = 25):

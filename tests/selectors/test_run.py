@@ -288,3 +288,11 @@ def test_script_rejects_incomplete_multihost_flags(tmp_path):
     assert result.returncode == 2
     assert "missing ['process_id']" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_a_diverged_ppo_run_stops_with_its_first_bad_update(select_config, dataset_file, tmp_path):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo")
+    config.ppo.lr = float("nan")  # the first minibatch step makes every weight NaN
+    with pytest.raises(ValueError, match="ppo diverged: the loss is not finite from update 1 on"):
+        run_selection(config, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / "selection.json").exists()
