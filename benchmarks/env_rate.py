@@ -36,7 +36,7 @@ import numpy as np
 from absl import app, flags
 
 from rlsel.agents.rollout import collect, reset_envs
-from rlsel.cli import load_config_file, parse_flags, quiet_library_logs, run_or_exit
+from rlsel.cli import load_config_file, parse_flags, parse_override, quiet_library_logs, run_or_exit
 from rlsel.env.rollouts import MASKED_LOGIT, max_episode_length, random_choice, rollout
 from rlsel.jobs.select import context_from_config
 from rlsel.outputs import versions, write_json
@@ -73,19 +73,6 @@ _EPISODES = flags.DEFINE_integer("episodes", 32, "Random episodes per design for
 _OVERRIDE = flags.DEFINE_list("override", [], "FIELD=VALUE select-config overrides for every design, applied "
                               "before the design's own (e.g. dataset=PATH,prepare.embedder=hash).")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of clustering, resets and actions.")
-
-
-def parse_override(item: str, config) -> tuple[str, object]:
-    """`FIELD=VALUE` with VALUE cast to the field's current type."""
-    field, sep, text = item.partition("=")
-    node = config
-    for name in field.split("."):
-        if sep != "=" or name not in node:
-            raise ValueError(f"--override {item!r} is not FIELD=VALUE of a select-config field")
-        node = node[name]
-    if isinstance(node, bool):
-        return field, {"true": True, "false": False}[text.lower()]
-    return field, type(node)(text)
 
 
 def design_context(name: str, common: list[str]) -> tuple[SelectionContext, dict]:

@@ -21,7 +21,7 @@ import numpy as np
 from absl import app, flags
 from sklearn.linear_model import LogisticRegression
 
-from rlsel.cli import load_config_file, quiet_library_logs
+from rlsel.cli import load_config_file, parse_override, quiet_library_logs
 from rlsel.jobs.select import context_from_config, run_selection
 
 _DATASET = flags.DEFINE_string("dataset", "movie_sentences", "Dataset (built-in name, file or hf:ID).")
@@ -35,29 +35,13 @@ _LABEL_NOISE = flags.DEFINE_float("label_noise", 0.0, "Passed to every cell as c
 CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select.py"
 
 
-def parse_value(text: str):
-    """Overrides are ints, floats, booleans or strings."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
 def cell_config(cell: str, dataset: str, seed: int):
     method, _, overrides = cell.partition(":")
     config = load_config_file(CONFIG)
     config.dataset, config.method, config.seed = dataset, method, seed
     if "label_noise" in config:
         config.label_noise = _LABEL_NOISE.value
-    for item in filter(None, overrides.split(",")):
-        field, value = item.split("=")
-        *parents, leaf = field.split(".")
-        node = config
-        for name in parents:
-            node = node[name]
-        node[leaf] = parse_value(value)
+    config.update_from_flattened_dict(dict(parse_override(item, config) for item in filter(None, overrides.split(","))))
     return config
 
 

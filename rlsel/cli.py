@@ -109,3 +109,21 @@ def load_config_file(path) -> "ml_collections.ConfigDict":
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.get_config()
+
+
+def parse_override(item: str, config: "ml_collections.ConfigDict") -> tuple[str, object]:
+    """`FIELD=VALUE` naming a (dotted) field of `config`, VALUE cast to the field's current type."""
+    field, sep, text = item.partition("=")
+    node = config
+    for name in field.split("."):
+        if sep != "=" or not hasattr(node, "keys") or name not in node:
+            raise ValueError(f"override {item!r} is not FIELD=VALUE of a config field")
+        node = node[name]
+    if isinstance(node, bool):
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"override {item!r}: {field} is a boolean, give true or false")
+        return field, text.lower() == "true"
+    try:
+        return field, type(node)(text)
+    except ValueError:
+        raise ValueError(f"override {item!r}: {field} takes a value of type {type(node).__name__}") from None
