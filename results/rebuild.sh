@@ -41,7 +41,7 @@ EOF
 restore
 
 MOVIE="--select_config.dataset=movie_sentences"
-run $T/m1.csv --workdir=runs/compare_movie --methods=ppo,random --seeds=0,1,2 $C $MOVIE
+run $T/m1.csv --workdir=runs/compare_movie --methods=ppo,random --seeds=0,1,2,3,4 $C $MOVIE
 run $T/m2.csv --workdir=runs/compare_movie --methods=typiclust,herding --seeds=0,1 $C $MOVIE --include=$T/m1.csv
 run $T/m3.csv --workdir=runs/compare_movie --methods=ppo,greedy --seeds=0,1 $C $MOVIE $UNSPREAD --include=$T/m2.csv
 run $T/m4.csv --workdir=runs/compare_movie --methods=full --seeds=0 $C $MOVIE --include=$T/m3.csv
@@ -69,9 +69,19 @@ run $T/r4.csv --workdir=runs/compare_noise_reuters8_full --methods=full --seeds=
 keep runs/compare_noise_reuters8_full compare_noise_reuters8
 
 CLEAN_REUTERS="--select_config.dataset=reuters8"
-run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2 $C $CLEAN_REUTERS
+run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2,3,4 $C $CLEAN_REUTERS
 run $T/c2.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $CAP2 --include=$T/c1.csv
 keep runs/compare_reuters8 compare_reuters8
+
+NEWS="--select_config.dataset=newsgroups20"
+run $T/g1.csv --workdir=runs/compare_newsgroups20 --methods=ppo,random,typiclust,random_clusters --seeds=0,1,2 $C $NEWS
+run $T/g2.csv --workdir=runs/compare_newsgroups20 --methods=full --seeds=0 $C $NEWS --include=$T/g1.csv
+keep runs/compare_newsgroups20 compare_newsgroups20
+
+TWEET="--select_config.dataset=tweet_sentiment"
+run $T/w1.csv --workdir=runs/compare_tweet --methods=ppo,random,typiclust --seeds=0,1,2 $C $TWEET
+run $T/w2.csv --workdir=runs/compare_tweet --methods=full --seeds=0 $C $TWEET --include=$T/w1.csv
+keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
 run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION
@@ -79,6 +89,6 @@ run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTI
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m8.csv,$T/n3.csv,$T/r4.csv,$T/c2.csv
+    --include=$T/e1.csv,$T/m8.csv,$T/n3.csv,$T/r4.csv,$T/c2.csv,$T/g2.csv,$T/w2.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
