@@ -41,7 +41,8 @@ def cell_config(cell: str, dataset: str, seed: int):
     config.dataset, config.method, config.seed = dataset, method, seed
     if "label_noise" in config:
         config.label_noise = _LABEL_NOISE.value
-    config.update_from_flattened_dict(dict(parse_override(item, config) for item in filter(None, overrides.split(","))))
+    items = filter(None, overrides.split(","))
+    config.update_from_flattened_dict(dict(parse_override(item, config) for item in items))
     return config
 
 

@@ -119,6 +119,8 @@ def parse_override(item: str, config: "ml_collections.ConfigDict") -> tuple[str,
         if sep != "=" or not hasattr(node, "keys") or name not in node:
             raise ValueError(f"override {item!r} is not FIELD=VALUE of a config field")
         node = node[name]
+    if hasattr(node, "keys"):
+        raise ValueError(f"override {item!r}: {field} is a group of fields; name one of them")
     if isinstance(node, bool):
         if text.lower() not in ("true", "false"):
             raise ValueError(f"override {item!r}: {field} is a boolean, give true or false")

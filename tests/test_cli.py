@@ -1,9 +1,8 @@
 """rlsel.cli: a usage error exits 2, a file-system failure while running exits 1, each as one `error:` line;
 FIELD=VALUE overrides take the field's type."""
 
-import pytest
-
 import ml_collections
+import pytest
 
 from rlsel.cli import parse_override, run_or_exit
 
@@ -48,6 +47,7 @@ def test_an_override_takes_its_fields_type(item, parsed):
     ("prepare.clusters=3", "is not FIELD=VALUE of a config field"),
     ("budget", "is not FIELD=VALUE of a config field"),
     ("dataset.name=x", "is not FIELD=VALUE of a config field"),
+    ("prepare=3", "prepare is a group of fields; name one of them"),
     ("prepare.num_clusters=many", "prepare.num_clusters takes a value of type int"),
     ("prepare.stratified=yes", "prepare.stratified is a boolean, give true or false"),
 ])

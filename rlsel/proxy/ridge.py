@@ -90,8 +90,8 @@ class RidgeProxy:
     def init_carry(self, key: jax.Array, data: ProxyData) -> RidgeCarry:
         del key
         gram, moment = jnp.zeros_like(data.gram[0]), jnp.zeros_like(data.moment[0])
-        # Zero weights, but solved rather than written as a constant: XLA CPU (jaxlib 0.10.2) can leave a dot
-        # with a constant zero operand and 11 or more outputs unwritten, so the empty head's errors were garbage.
+        # Zero weights, solved rather than written as a constant: XLA CPU (jaxlib 0.10.2) can leave a dot with a
+        # constant zero operand and 11 or more output columns unwritten, which made the empty head's errors garbage.
         return RidgeCarry(gram=gram, moment=moment, weights=self.solve(gram, moment))
 
     def empty_score(self, data: ProxyData) -> jax.Array:
