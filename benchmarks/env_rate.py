@@ -141,7 +141,7 @@ def run() -> dict:
         steps_per_s = n * _SCAN_STEPS.value / statistics.median(seconds)
         designs[name]["per_num_envs"][n] = {
             "steps_per_s": steps_per_s, "episodes_per_s": steps_per_s / designs[name]["mean_episode_length"],
-            "us_per_step": 1e6 / steps_per_s, "call_s": [round(s, 6) for s in seconds]}
+            "us_per_step": 1e6 / steps_per_s, "call_s": [round(s, 9) for s in seconds]}
     base = designs[BASELINE]["per_num_envs"]
     for design in designs.values():
         design["vs_whole"] = {n: {"steps_per_s": row["steps_per_s"] / base[n]["steps_per_s"],
