@@ -11,6 +11,7 @@ import pathlib
 
 from absl import app, flags
 
+from rlsel.cli import parse_flags, run_or_exit
 from rlsel.report.paired import paired_gains
 
 _RESULTS = flags.DEFINE_string("results", "results/results.csv", "A results.csv written by experiments/compare.py.")
@@ -22,21 +23,26 @@ _METRIC = flags.DEFINE_enum("metric", "val_accuracy", ["val_accuracy", "test_acc
                             "The column compared.")
 
 
-def main(argv):
-    del argv
+def report() -> list[str]:
+    """One line per dataset and noise level; a missing table or no paired seed is bad input (exit 2)."""
     path = pathlib.Path(_RESULTS.value)
     if not path.is_file():
-        raise SystemExit(f"error: no results table at {path}; pass --results=PATH (experiments/compare.py writes one)")
+        raise ValueError(f"no results table at {path}; pass --results=PATH (experiments/compare.py writes one)")
     with path.open() as f:
         gains = paired_gains(csv.DictReader(f), _METHOD.value, _BASELINE.value, _METRIC.value, _VARIANT.value,
                              _BASELINE_VARIANT.value)
     if not gains:
-        raise SystemExit(f"error: no seed that both {_METHOD.value!r} (variant {_VARIANT.value!r}) and "
+        raise ValueError(f"no seed that both {_METHOD.value!r} (variant {_VARIANT.value!r}) and "
                          f"{_BASELINE.value!r} (variant {_BASELINE_VARIANT.value!r}) ran in {path}")
-    for (dataset, noise), gain in gains.items():
-        print(f"{dataset} noise {noise}: seeds {gain['seeds']} differences {gain['differences']} "
-              f"mean {gain['mean']:+.2f} 95% CI [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] points")
+    return [f"{dataset} noise {noise}: seeds {gain['seeds']} differences {gain['differences']} "
+            f"mean {gain['mean']:+.2f} 95% CI [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] points"
+            for (dataset, noise), gain in gains.items()]
+
+
+def main(argv):
+    del argv
+    print("\n".join(run_or_exit(report)))
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)
