@@ -1,20 +1,28 @@
 """Which cheap score predicts the finetune? Spearman of each candidate with finetune validation accuracy.
 
-  python benchmarks/finetune_fidelity.py --runs=runs/compare_movie,runs/compare_movie_cov,runs/compare_noise \
-      --out=results/fidelity_finetune_movie_sentences.json
+  python benchmarks/finetune_fidelity.py --runs=runs/compare_movie,runs/compare_movie_cov,runs/compare_newsgroups20,\
+runs/compare_reuters8,runs/compare_tweet,runs/compare_noise,runs/compare_noise_reuters8 \
+      --out=results/fidelity_finetune_all.json
 
 Reads every finished run of experiments/compare.py under each of RUNS (selection.json + finetune.json), and for
-each subset compares the finetune's accuracy on the model-choice half of validation (`val_accuracy`) with four
-cheap scores: the reward's own score (`proxy_val_score`, which differs between reward designs), the ridge
-proxy on the model-choice half (`proxy_heldout_score`), the class-conditional coverage of the reward rows
-(`coverage`, rlsel.proxy.coverage's mean matching, the coverage design's term) and logistic regression on
-the subset's frozen MiniLM features, scored on the same half (`lr_choice`; trained on the subset's labels as
-the finetune sees them, label noise included). Spearman correlations with a 95% bootstrap interval, over
-all subsets, per label-noise level, and over the near-random subsets alone: those whose finetune validation
-accuracy is within NEAR points of the mean of the same noise level's random subsets (bad subsets make any
+each subset compares the finetune's accuracy on the model-choice half of validation (`val_accuracy`) with cheap
+scores of the subset:
+- the reward's own score (`proxy_val_score`, which differs between reward designs);
+- the ridge proxy's accuracy on the model-choice half (`proxy_heldout_score`), on the validation half the reward
+  may read (`proxy_reward_accuracy`) and on the reward's own rows, that half's sample plus the held-out train
+  rows (`proxy_reward_rows_accuracy`: what `proxy.metric=accuracy` scores);
+- the class-conditional coverage of the reward rows (`coverage`, rlsel.proxy.coverage's mean matching);
+- logistic regression on the subset's frozen MiniLM features, trained on its labels as the finetune sees them
+  (label noise included), scored on the model-choice half (`lr_choice`) and on the reward's half (`lr_reward`);
+- the statistics of rlsel.report.signals: 1-nearest-neighbour accuracy on the reward's half (`nn_reward`),
+  `label_balance`, `typicality` and `redundancy`.
+Spearman correlations with a 95% bootstrap interval per dataset and noise level, and pooled over them on ranks
+taken within each (`all`, `clean`, and `near_random`: the subsets whose finetune validation accuracy is within
+NEAR points of the mean of the random subsets of their dataset and noise level, since bad subsets make any
 score look faithful). Writes a json and a scatter plot beside it. The test split is not read.
 """
 
+import dataclasses
 import json
 import pathlib
 
@@ -26,7 +34,10 @@ from sklearn.linear_model import LogisticRegression
 from rlsel.cli import load_config_file, quiet_library_logs
 from rlsel.jobs.select import context_from_config, reward_coverage
 from rlsel.outputs import write_json
+from rlsel.proxy.evaluate import subset_scores
+from rlsel.report import signals
 from rlsel.report.compare import subset_runs
+from rlsel.report.stats import ranks_within_groups
 
 MIN_SUBSETS = 4  # fewer pairs give no meaningful rank correlation or bootstrap
 
@@ -36,7 +47,9 @@ _BOOTSTRAP = flags.DEFINE_integer("bootstrap", 2000, "Bootstrap resamples of the
 _NEAR = flags.DEFINE_float("near", 0.03, "Half-width of the near-random band of finetune validation accuracy.")
 
 CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "configs" / "select_coverage.py"
-CANDIDATES = ("proxy_val_score", "proxy_heldout_score", "coverage", "lr_choice")
+CANDIDATES = ("proxy_val_score", "proxy_heldout_score", "proxy_reward_accuracy", "proxy_reward_rows_accuracy",
+              "coverage", "lr_choice", "lr_reward", "nn_reward",
+              "label_balance", "typicality", "redundancy")
 
 
 def spearman_ci(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> dict:
@@ -59,23 +72,34 @@ def label(selection: dict) -> str:
     return text + (f" noise {selection['label_noise']:g}" if selection["label_noise"] else "")
 
 
+def group_of(subset: dict) -> str:
+    return f"{subset['dataset']} noise {subset['label_noise']:g}"
+
+
+def within_group_ranks(subsets: list[dict], name: str) -> np.ndarray:
+    """Each subset's `name` ranked among the subsets of its dataset and noise level."""
+    return ranks_within_groups([s[name] for s in subsets], [group_of(s) for s in subsets])
+
+
 def correlations(subsets: list[dict], resamples: int) -> dict:
-    """Spearman of every candidate with the finetune's validation accuracy over `subsets` (just the count when
-    there are fewer than MIN_SUBSETS, e.g. an empty near-random band)."""
+    """Spearman of every candidate with the finetune's validation accuracy over `subsets`, on ranks within
+    each dataset and noise level (just the count when there are fewer than MIN_SUBSETS)."""
     if len(subsets) < MIN_SUBSETS:
         return {"num_subsets": len(subsets)}
-    target = np.array([s["val_accuracy"] for s in subsets])
+    target = within_group_ranks(subsets, "val_accuracy")
     return {"num_subsets": len(subsets), **{
-        name: spearman_ci(np.array([s[name] for s in subsets]), target, resamples) for name in CANDIDATES}}
+        name: spearman_ci(within_group_ranks(subsets, name), target, resamples) for name in CANDIDATES
+        if all(s[name] is not None for s in subsets)}}
 
 
 def near_random(subsets: list[dict], width: float) -> list[dict]:
-    """Subsets whose finetune val accuracy is within `width` of their noise level's random subsets' mean."""
+    """Subsets whose finetune val accuracy is within `width` of the mean of the random subsets of their dataset
+    and noise level."""
     centre = {}
-    for noise in {s["label_noise"] for s in subsets}:
-        randoms = [s["val_accuracy"] for s in subsets if s["label_noise"] == noise and s["method"] == "random"]
-        centre[noise] = np.mean(randoms) if randoms else np.nan
-    return [s for s in subsets if abs(s["val_accuracy"] - centre[s["label_noise"]]) <= width]
+    for g in {group_of(s) for s in subsets}:
+        randoms = [s["val_accuracy"] for s in subsets if group_of(s) == g and s["method"] == "random"]
+        centre[g] = np.mean(randoms) if randoms else np.nan
+    return [s for s in subsets if abs(s["val_accuracy"] - centre[group_of(s)]) <= width]
 
 
 def main(argv):
@@ -93,12 +117,22 @@ def main(argv):
         ctx, idx = contexts[setting], np.asarray(selection["indices"])
         p = ctx.prepared
         model = LogisticRegression(max_iter=2000).fit(p.train_x[idx], p.train_y[idx])
+        reward = np.setdiff1d(np.arange(len(p.val_y)), p.choice_rows)
+        accuracy = dataclasses.replace(ctx.env_config.proxy, metric="accuracy")
+        rows_accuracy, reward_accuracy = subset_scores(accuracy, ctx.projection, p.train_x, p.train_y, idx,
+                                                       ctx.env_params.data, p.val_x[reward], p.val_y[reward])
         subsets.append({
-            "method": label(selection), "seed": selection["seed"], "label_noise": selection["label_noise"],
-            "run": str(run), "val_accuracy": tuned["val_accuracy"],
+            "dataset": selection["dataset"], "method": label(selection), "seed": selection["seed"],
+            "label_noise": selection["label_noise"], "run": str(run), "val_accuracy": tuned["val_accuracy"],
             "proxy_val_score": selection["proxy_val_score"], "proxy_heldout_score": selection["proxy_heldout_score"],
+            "proxy_reward_accuracy": reward_accuracy, "proxy_reward_rows_accuracy": rows_accuracy,
             "coverage": reward_coverage(ctx, idx),
             "lr_choice": float(np.mean(model.predict(p.val_x[p.choice_rows]) == p.val_y[p.choice_rows])),
+            "lr_reward": float(np.mean(model.predict(p.val_x[reward]) == p.val_y[reward])),
+            "nn_reward": signals.nearest_label_accuracy(p.train_x, p.train_y, idx, p.val_x[reward], p.val_y[reward]),
+            "label_balance": signals.label_balance(p.train_y, idx, p.num_classes),
+            "typicality": signals.typicality(p.train_x, idx),
+            "redundancy": signals.redundancy(p.train_x, idx),
         })
     if len(subsets) < MIN_SUBSETS:
         raise app.UsageError(f"{len(subsets)} finetuned subsets under {', '.join(_RUNS.value)}; the fidelity needs "
@@ -108,8 +142,9 @@ def main(argv):
               "methods": sorted({s["method"] for s in subsets}), "subsets": subsets,
               "spearman_with_finetune_val_accuracy": {
                   "all": correlations(subsets, resamples),
-                  **{f"noise {noise:g}": correlations([s for s in subsets if s["label_noise"] == noise], resamples)
-                     for noise in sorted({s["label_noise"] for s in subsets})},
+                  "clean": correlations([s for s in subsets if s["label_noise"] == 0], resamples),
+                  **{g: correlations([s for s in subsets if group_of(s) == g], resamples)
+                     for g in sorted({group_of(s) for s in subsets})},
                   "near_random": correlations(near_random(subsets, _NEAR.value), resamples)}}
     out = pathlib.Path(_OUT.value)
     write_json(out, record)
@@ -119,22 +154,30 @@ def main(argv):
 
 
 def plot(subsets: list[dict], rhos: dict, path: pathlib.Path) -> None:
-    """One panel per candidate score against finetune validation accuracy, points coloured by method."""
+    """One panel per candidate score against finetune validation accuracy, both as ranks within each dataset
+    and noise level, points coloured by method."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    names = [name for name in CANDIDATES if name in rhos]
     methods = sorted({s["method"] for s in subsets})
-    fig, axes = plt.subplots(1, len(CANDIDATES), figsize=(4 * len(CANDIDATES), 3.6))
-    for ax, name in zip(axes, CANDIDATES):
+    target = within_group_ranks(subsets, "val_accuracy")
+    cols = 3
+    fig, axes = plt.subplots(-(-len(names) // cols), cols, figsize=(4 * cols, 3.4 * -(-len(names) // cols)),
+                             squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        score = within_group_ranks(subsets, name)
         for i, method in enumerate(methods):
-            mine = [s for s in subsets if s["method"] == method]
-            ax.scatter([s[name] for s in mine], [s["val_accuracy"] for s in mine], label=method, color=f"C{i}")
-        ax.set_xlabel(name)
-        ax.set_ylabel("finetune val accuracy")
+            mine = np.array([s["method"] == method for s in subsets])
+            ax.scatter(score[mine], target[mine], label=method, color=f"C{i % 10}", s=12)
+        ax.set_xlabel(f"{name} (rank within dataset)")
+        ax.set_ylabel("finetune val accuracy (rank)")
         ax.set_title(f"Spearman {rhos[name]['rho']:.2f} {rhos[name]['ci95']}", fontsize=9)
-    axes[0].legend(fontsize=7)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

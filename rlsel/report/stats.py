@@ -1,10 +1,12 @@
-"""Summaries over seeds: mean and a 95% confidence interval from Student's t."""
+"""Summaries over seeds (mean and a 95% confidence interval from Student's t) and ranks that pool groups."""
 
 from __future__ import annotations
 
 import math
 from typing import Sequence
 
+import numpy as np
+from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
 
@@ -16,3 +18,15 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, float]:
         return mean, float("nan")
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     return mean, float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+
+
+def ranks_within_groups(values: Sequence[float], groups: Sequence[str]) -> np.ndarray:
+    """Each value's rank in [0, 1] among the values of its group (ties averaged; a lone value ranks 0), so that
+    groups on different scales (datasets, noise levels) pool into one rank correlation; within one group the
+    Spearman correlation is unchanged."""
+    values, groups = np.asarray(values, float), np.asarray(groups)
+    ranks = np.zeros(len(values))
+    for group in np.unique(groups):
+        mine = groups == group
+        ranks[mine] = (rankdata(values[mine]) - 1) / max(int(mine.sum()) - 1, 1)
+    return ranks
