@@ -97,7 +97,7 @@ def near_random(subsets: list[dict], width: float) -> list[dict]:
     and noise level."""
     centre = {}
     for g in {group_of(s) for s in subsets}:
-        randoms = [s["val_accuracy"] for s in subsets if group_of(s) == g and s["method"] == "random"]
+        randoms = [s["val_accuracy"] for s in subsets if group_of(s) == g and s["method"].split()[0] == "random"]
         centre[g] = np.mean(randoms) if randoms else np.nan
     return [s for s in subsets if abs(s["val_accuracy"] - centre[group_of(s)]) <= width]
 
