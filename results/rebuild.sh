@@ -13,6 +13,8 @@ C="--select_config=experiments/configs/select.py --finetune_config=experiments/c
 # Earlier defaults: 200 clusters, at most two chunks each (cap2); before that, no cap and no label balance.
 CAP2="--variant=cap2 --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2"
 UNSPREAD="--variant=unspread --select_config.prepare.num_clusters=200 --select_config.cluster_cap=0 --select_config.label_balance=False --select_config.prepare.order=typical"
+# Tried and rejected in the seventh round: one row per action from 610 regions.
+ROWS610="--variant=rows610 --select_config.prepare.num_clusters=610 --select_config.prepare.chunk_size=1"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
@@ -42,7 +44,7 @@ restore
 
 MOVIE="--select_config.dataset=movie_sentences"
 run $T/m1.csv --workdir=runs/compare_movie --methods=ppo,random --seeds=0,1,2,3,4 $C $MOVIE
-run $T/m2.csv --workdir=runs/compare_movie --methods=typiclust,herding --seeds=0,1 $C $MOVIE --include=$T/m1.csv
+run $T/m2.csv --workdir=runs/compare_movie --methods=typiclust,herding,greedy --seeds=0,1,2 $C $MOVIE --include=$T/m1.csv
 run $T/m3.csv --workdir=runs/compare_movie --methods=ppo,greedy --seeds=0,1 $C $MOVIE $UNSPREAD --include=$T/m2.csv
 run $T/m4.csv --workdir=runs/compare_movie --methods=full --seeds=0 $C $MOVIE --include=$T/m3.csv
 run $T/m5.csv --workdir=runs/compare_movie_cov --methods=ppo --seeds=0,1,2 --select_config=experiments/configs/select_coverage.py \
@@ -51,6 +53,7 @@ run $T/m5.csv --workdir=runs/compare_movie_cov --methods=ppo --seeds=0,1,2 --sel
 run $T/m6.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $AGREE_RANDOM --include=$T/m5.csv
 run $T/m7.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $CAP2 --include=$T/m6.csv
 run $T/m8.csv --workdir=runs/compare_movie --methods=random_clusters,greedy --seeds=0,1 $C $MOVIE --include=$T/m7.csv
+run $T/m9.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $ROWS610 --include=$T/m8.csv
 keep runs/compare_movie compare_movie_sentences
 
 NOISE="$MOVIE --select_config.label_noise=0.3"
@@ -71,11 +74,14 @@ keep runs/compare_noise_reuters8_full compare_noise_reuters8
 CLEAN_REUTERS="--select_config.dataset=reuters8"
 run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2,3,4 $C $CLEAN_REUTERS
 run $T/c2.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $CAP2 --include=$T/c1.csv
+run $T/c3.csv --workdir=runs/compare_reuters8 --methods=typiclust,herding,greedy --seeds=0,1,2 $C $CLEAN_REUTERS --include=$T/c2.csv
+run $T/c4.csv --workdir=runs/compare_reuters8 --methods=full --seeds=0 $C $CLEAN_REUTERS --include=$T/c3.csv
 keep runs/compare_reuters8 compare_reuters8
 
 NEWS="--select_config.dataset=newsgroups20"
 run $T/g1.csv --workdir=runs/compare_newsgroups20 --methods=ppo,random,typiclust,random_clusters --seeds=0,1,2 $C $NEWS
 run $T/g2.csv --workdir=runs/compare_newsgroups20 --methods=full --seeds=0 $C $NEWS --include=$T/g1.csv
+run $T/g3.csv --workdir=runs/compare_newsgroups20 --methods=greedy,herding --seeds=0,1,2 $C $NEWS --include=$T/g2.csv
 keep runs/compare_newsgroups20 compare_newsgroups20
 
 TWEET="--select_config.dataset=tweet_sentiment"
@@ -84,11 +90,11 @@ run $T/w2.csv --workdir=runs/compare_tweet --methods=full --seeds=0 $C $TWEET --
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
-run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0 $C $ELECTION
+run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0,1,2 $C $ELECTION
 run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e1.csv
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m8.csv,$T/n3.csv,$T/r4.csv,$T/c2.csv,$T/g2.csv,$T/w2.csv
+    --include=$T/e1.csv,$T/m9.csv,$T/n3.csv,$T/r4.csv,$T/c4.csv,$T/g3.csv,$T/w2.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
