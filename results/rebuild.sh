@@ -87,6 +87,7 @@ keep runs/compare_newsgroups20 compare_newsgroups20
 TWEET="--select_config.dataset=tweet_sentiment"
 run $T/w1.csv --workdir=runs/compare_tweet --methods=ppo,random,typiclust --seeds=0,1,2 $C $TWEET
 run $T/w2.csv --workdir=runs/compare_tweet --methods=full --seeds=0 $C $TWEET --include=$T/w1.csv
+run $T/w3.csv --workdir=runs/compare_tweet --methods=herding --seeds=0,1,2 $C $TWEET --include=$T/w2.csv
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
@@ -95,6 +96,6 @@ run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTI
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m9.csv,$T/n3.csv,$T/r4.csv,$T/c4.csv,$T/g3.csv,$T/w2.csv
+    --include=$T/e1.csv,$T/m9.csv,$T/n3.csv,$T/r4.csv,$T/c4.csv,$T/g3.csv,$T/w3.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
