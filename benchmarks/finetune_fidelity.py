@@ -88,8 +88,7 @@ def correlations(subsets: list[dict], resamples: int) -> dict:
         return {"num_subsets": len(subsets)}
     target = within_group_ranks(subsets, "val_accuracy")
     return {"num_subsets": len(subsets), **{
-        name: spearman_ci(within_group_ranks(subsets, name), target, resamples) for name in CANDIDATES
-        if all(s[name] is not None for s in subsets)}}
+        name: spearman_ci(within_group_ranks(subsets, name), target, resamples) for name in CANDIDATES}}
 
 
 def near_random(subsets: list[dict], width: float) -> list[dict]:
@@ -161,13 +160,12 @@ def plot(subsets: list[dict], rhos: dict, path: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [name for name in CANDIDATES if name in rhos]
     methods = sorted({s["method"] for s in subsets})
     target = within_group_ranks(subsets, "val_accuracy")
     cols = 3
-    fig, axes = plt.subplots(-(-len(names) // cols), cols, figsize=(4 * cols, 3.4 * -(-len(names) // cols)),
-                             squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    rows = -(-len(CANDIDATES) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.4 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, CANDIDATES):
         score = within_group_ranks(subsets, name)
         for i, method in enumerate(methods):
             mine = np.array([s["method"] == method for s in subsets])
@@ -175,7 +173,7 @@ def plot(subsets: list[dict], rhos: dict, path: pathlib.Path) -> None:
         ax.set_xlabel(f"{name} (rank within dataset)")
         ax.set_ylabel("finetune val accuracy (rank)")
         ax.set_title(f"Spearman {rhos[name]['rho']:.2f} {rhos[name]['ci95']}", fontsize=9)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(CANDIDATES):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
     fig.tight_layout()

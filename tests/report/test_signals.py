@@ -1,7 +1,6 @@
 import numpy as np
 
 from rlsel.report import signals
-from rlsel.report.stats import ranks_within_groups
 
 
 def unit(rows):
@@ -36,9 +35,3 @@ def test_redundancy_is_one_for_a_subset_with_a_duplicate_pair():
     assert signals.redundancy(x, np.array([0, 1])) == 1.0
     assert signals.redundancy(x, np.array([0, 2])) == 0.0
 
-
-def test_ranks_within_groups_rank_each_group_on_its_own_scale():
-    ranks = ranks_within_groups([0.9, 0.95, 0.97, 0.5, 0.6, 0.55], ["a", "a", "a", "b", "b", "b"])
-    np.testing.assert_allclose(ranks, [0.0, 0.5, 1.0, 0.0, 1.0, 0.5])
-    np.testing.assert_allclose(ranks_within_groups([3.0, 3.0, 1.0], ["a"] * 3), [0.75, 0.75, 0.0])
-    assert ranks_within_groups([7.0], ["a"]).tolist() == [0.0]
