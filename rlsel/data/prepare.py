@@ -36,6 +36,7 @@ class PrepareConfig:
     data: DatasetSpec = DatasetSpec()
     embedder: str = "minilm"
     num_clusters: int = 200
+    cluster_fraction: float = 0.0  # > 0: one cluster per this fraction of the train rows, instead of num_clusters
     stratified: bool = True
     per_cluster: int = 32
     chunk_size: int = 0  # b examples per action (first per_cluster members, in `order`); 0: whole clusters
@@ -71,19 +72,28 @@ def default_cache_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("RLSEL_CACHE", pathlib.Path.home() / ".cache" / "rlsel"))
 
 
+def cluster_count(config: PrepareConfig, num_rows: int, num_classes: int) -> int:
+    """`num_clusters`, or with `cluster_fraction` that fraction of the rows (at least one per label when
+    stratified), e.g. one region per row of the budget."""
+    if config.cluster_fraction <= 0:
+        return config.num_clusters
+    return max(int(np.floor(config.cluster_fraction * num_rows)), num_classes if config.stratified else 1)
+
+
 def _cluster(config: PrepareConfig, x: np.ndarray, y: np.ndarray, num_classes: int, cache: pathlib.Path,
              fp: str) -> tuple[np.ndarray, np.ndarray]:
     """(assignments, centroids), read from the cache when this exact clustering was made before."""
-    settings = json.dumps([fp, config.embedder, config.num_clusters, config.stratified, config.seed])
+    num_clusters = cluster_count(config, len(y), num_classes)
+    settings = json.dumps([fp, config.embedder, num_clusters, config.stratified, config.seed])
     path = cache / "clusters" / f"{hashlib.sha1(settings.encode()).hexdigest()[:16]}.npz"
     cached = _read_clusters(path, x.shape) if path.exists() else None
     if cached is not None:
         return cached
     key = jax.random.key(config.seed)
     if config.stratified:
-        result = stratified_kmeans(key, x, y, config.num_clusters, num_classes=num_classes)
+        result = stratified_kmeans(key, x, y, num_clusters, num_classes=num_classes)
     else:
-        result = kmeans(key, x, config.num_clusters)
+        result = kmeans(key, x, num_clusters)
     assignments, centroids = np.asarray(result.assignments), np.asarray(result.centroids)
 
     def save(tmp: str) -> None:

@@ -14,7 +14,10 @@ MASKED_LOGIT = -1e9
 
 
 def max_episode_length(params: SelectionParams) -> int:
-    """Most steps any episode can take: the count of cheapest units that fit the budget together."""
+    """Most steps any episode can take: the swap MDP's swaps, or the count of cheapest units that fit the budget
+    together."""
+    if params.start_carry is not None:
+        return max(int(params.swaps), 1)
     cost = np.asarray(params.cost)
     cost = np.sort(cost[cost > 0])
     return max(int(np.searchsorted(np.cumsum(cost), float(params.budget) + 1e-6, side="right")), 1)

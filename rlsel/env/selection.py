@@ -9,6 +9,11 @@ Action: a cluster id, which adds that cluster's next chunk (the one it offers); 
 (or `cluster_cap` taken), whose next chunk would overflow the budget, or (`label_balance`) would take a label
 past its train share of the budget, are masked out.
 Reward: f(proxy on S + chunk) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
+
+The swap MDP (`mdp="swap"`) edits a full subset instead: it starts holding every region's first unit (with one
+region per budget row and the typical order, TypiClust's subset) and each action swaps a region's unit for its
+next one; an episode makes a fixed number of swaps, its rewards telescope to f(S_final) - f(start), and every
+region stays represented, so the labels and the spread of the start are kept whatever the policy does.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from rlsel.proxy import ProxyConfig, ProxyData, make_proxy
 
 BUDGET_MODES = ("examples", "clusters")
 PICKS = ("order", "gain")
+MDPS = ("add", "swap")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +50,8 @@ class SelectionEnvConfig:
     cluster_cap: int = 0  # at most this many chunks from one cluster (0: all it has), so the budget spreads;
     # raised to the smallest cap that can still fill the budget when clusters are few or small
     label_balance: bool = False  # no label takes more than its train share of the budget (plus one chunk)
+    mdp: str = "add"  # add: build the subset from empty | swap: edit the subset of every region's first unit
+    swap_fraction: float = 0.1  # swap MDP: swaps per episode, as a fraction of the regions (0: keep the start)
 
     def __post_init__(self):
         if self.budget_mode not in BUDGET_MODES:
@@ -54,6 +62,13 @@ class SelectionEnvConfig:
             raise ValueError(f"pick '{self.pick}' is not one of {PICKS}")
         if self.cluster_cap < 0:
             raise ValueError(f"cluster_cap must be >= 0 (0: no cap); got {self.cluster_cap}")
+        if self.mdp not in MDPS:
+            raise ValueError(f"mdp '{self.mdp}' is not one of {MDPS}")
+        if self.mdp == "swap" and not 0.0 <= self.swap_fraction <= 1.0:
+            raise ValueError(f"swap_fraction must be a fraction in [0, 1]; got {self.swap_fraction}")
+        if self.mdp == "swap" and (self.pick != "order" or self.budget_mode != "examples"):
+            raise ValueError("the swap MDP walks each region's units in order and keeps the start's size: use it with "
+                             "pick='order' and budget_mode='examples'")
         if self.pick == "gain" and self.proxy.coverage_weight <= 0:
             raise ValueError("pick='gain' chooses rows by the reward's coverage term: set proxy.coverage_weight > 0")
 
@@ -66,10 +81,13 @@ class SelectionParams:
     num_chunks: jax.Array  # [C] int32 chunks each cluster may give (those it has, at most the cap)
     budget: jax.Array  # [] total budget in the same unit
     cluster_features: jax.Array  # [C, F]
-    empty_score: jax.Array  # [] f(empty set)
+    empty_score: jax.Array  # [] f(empty set); in the swap MDP f(start), the score every episode starts from
     unit_labels: jax.Array  # [C * J, K] examples of each label in each unit, in budget units
     label_budget: jax.Array  # [K] budget each label may take (inf without label_balance)
     data: ProxyData
+    swaps: jax.Array  # [] int32 swaps per episode in the swap MDP (0 in the add MDP)
+    start_taken: jax.Array  # [C] int32 units each region starts with (the swap MDP's start: 1, or 0 if it has none)
+    start_carry: Any = None  # the proxy's carry on the swap MDP's start (None in the add MDP)
 
 
 @struct.dataclass
@@ -132,6 +150,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
 
     def make_params(self, pool: ClusterPool, data: ProxyData) -> SelectionParams:
         """Budget and features for one pool; fails clearly if not even one cluster fits the budget."""
+        if self.config.mdp == "swap" and not hasattr(self.proxy, "swap"):
+            raise ValueError("the swap MDP needs a proxy a unit can leave: proxy.kind='ridge' without a coverage term")
         if pool.units.num_chunks != self.num_chunks:
             raise ValueError(f"the pool has {pool.units.num_chunks} chunks per cluster; the env {self.num_chunks}")
         if self.config.budget_mode == "examples":
@@ -149,6 +169,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
                 f"{cost.min():.0f}): raise the budget or use more clusters"
             )
         num_chunks = (pool.units.cost > 0).sum(1)
+        if self.config.mdp == "swap":
+            return self.swap_params(pool, data, cost, num_chunks)
         if self.config.cluster_cap:
             num_chunks = np.minimum(num_chunks, self.effective_cap(cost.reshape(pool.num_clusters, -1), budget))
         unit_labels = np.asarray(data.unit_y) * cost[:, None]
@@ -166,8 +188,41 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             unit_labels=jnp.asarray(unit_labels, jnp.float32),
             label_budget=jnp.asarray(label_budget, jnp.float32),
             data=jax.tree_util.tree_map(jnp.asarray, data),
+            swaps=jnp.asarray(0, jnp.int32),
+            start_taken=jnp.zeros(self.num_clusters, jnp.int32),
         )
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
+
+    def swap_params(self, pool: ClusterPool, data: ProxyData, cost: np.ndarray, num_chunks: np.ndarray) -> SelectionParams:
+        """The swap MDP's params: the start holds each region's first unit, its size is the budget, and the
+        proxy's carry on it is computed once here, so every episode starts from it."""
+        start_taken = np.minimum(num_chunks, 1).astype(np.int32)
+        start_units = np.flatnonzero(np.asarray(self.held_units(jnp.asarray(start_taken))))
+        if start_units.size == 0 or num_chunks.max() < 2:
+            raise ValueError("the swap MDP needs regions with a second unit to swap in: raise prepare.per_cluster")
+        data = jax.tree_util.tree_map(jnp.asarray, data)
+
+        @jax.jit
+        def start_carry(units):
+            def add(carry_score, unit):
+                selected = jnp.zeros(cost.size, bool)  # unread by proxies with a swap
+                score, carry = self.proxy.add(jax.random.key(0), carry_score[0], selected, unit, data)
+                return (carry, score), None
+            first = (self.proxy.init_carry(jax.random.key(0), data), jnp.zeros((), jnp.float32))
+            return jax.lax.scan(add, first, units)[0]
+
+        carry, score = start_carry(jnp.asarray(start_units))
+        swaps = int(round(self.config.swap_fraction * len(start_units)))
+        return SelectionParams(
+            cost=jnp.asarray(cost), num_chunks=jnp.asarray(num_chunks, jnp.int32),
+            budget=jnp.asarray(cost[start_units].sum(), jnp.float32),
+            cluster_features=jnp.asarray(cluster_features(pool, data, self.config.feature_dim)),
+            empty_score=score.astype(jnp.float32),
+            unit_labels=jnp.asarray(np.asarray(data.unit_y) * cost[:, None], jnp.float32),
+            label_budget=jnp.full(data.unit_y.shape[1], jnp.inf, jnp.float32),
+            data=data, swaps=jnp.asarray(swaps, jnp.int32), start_taken=jnp.asarray(start_taken),
+            start_carry=carry,
+        )
 
     def effective_cap(self, cost: np.ndarray, budget: float) -> int:
         """`cluster_cap`, raised to the smallest cap whose chunks can still fill the budget (few or small
@@ -199,6 +254,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
                     units: jax.Array | None = None, selected: jax.Array | None = None) -> jax.Array:
         """[C] clusters with a unit left whose offered unit (default: next in order) fits the budget and, with
         label_balance, every label's budget (`selected` [C * J] defaults to the fixed-order units of `taken`)."""
+        if self.config.mdp == "swap":
+            return (taken >= 1) & (taken < params.num_chunks)
         units = self.next_unit(taken) if units is None else units
         mask = (taken < params.num_chunks) & (used + params.cost[units] <= params.budget + 1e-6)
         if self.config.label_balance:
@@ -211,11 +268,14 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
     def observe(self, state: SelectionState, params: SelectionParams) -> SelectionObs:
         units = state.offered
         mask = self.action_mask(state.taken, state.used, params, units, state.selected)
+        if self.config.mdp == "swap":
+            mask = mask & (state.step < params.swaps)
         gain = standardise(self.proxy.unit_gain(state.carry, units, params.data), mask) if self.observes_gain else None
         return SelectionObs(
             selected=state.taken / jnp.maximum(params.num_chunks, 1).astype(jnp.float32),
             action_mask=mask,
-            budget_left=jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0),
+            budget_left=(jnp.clip(1.0 - state.used / params.budget, 0.0, 1.0) if self.config.mdp == "add" else
+                         1.0 - state.step / jnp.maximum(params.swaps, 1)),
             cluster_features=params.cluster_features,
             cluster_error=(self.proxy.unit_error(state.carry, units, params.data)
                            if self.config.observe_error else None),
@@ -223,19 +283,33 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         )
 
     def reset_env(self, key: jax.Array, params: SelectionParams) -> tuple[SelectionObs, SelectionState]:
-        taken = jnp.zeros(self.num_clusters, jnp.int32)
-        selected = jnp.zeros(self.num_clusters * self.num_chunks, bool)
-        carry = self.proxy.init_carry(key, params.data)
+        if self.config.mdp == "swap":
+            taken, carry = params.start_taken, params.start_carry
+            selected = self.held_units(taken) & (params.cost > 0)
+            used = params.budget
+        else:
+            taken = jnp.zeros(self.num_clusters, jnp.int32)
+            selected = jnp.zeros(self.num_clusters * self.num_chunks, bool)
+            carry = self.proxy.init_carry(key, params.data)
+            used = jnp.zeros((), jnp.float32)
         state = SelectionState(
-            taken=taken, selected=selected, step=jnp.zeros((), jnp.int32), used=jnp.zeros((), jnp.float32),
+            taken=taken, selected=selected, step=jnp.zeros((), jnp.int32), used=used,
             score=params.empty_score, carry=carry, offered=self.offered_units(taken, selected, carry, params),
         )
         return self.observe(state, params), state
 
     def step_env(self, key, state, action, params):
         unit = state.offered[action]
-        selected = state.selected | (jnp.arange(self.num_clusters * self.num_chunks) == unit)
-        score, carry = self.proxy.add(key, state.carry, selected, unit, params.data)
+        units = jnp.arange(self.num_clusters * self.num_chunks)
+        if self.config.mdp == "swap":
+            removed = unit - 1  # the region's current unit: the one before its next in order
+            selected = (state.selected | (units == unit)) & (units != removed)
+            score, carry = self.proxy.swap(key, state.carry, selected, removed, unit, params.data)
+            cost = 0.0
+        else:
+            selected = state.selected | (units == unit)
+            score, carry = self.proxy.add(key, state.carry, selected, unit, params.data)
+            cost = params.cost[unit]
         score = score.astype(jnp.float32)
         reward = score - state.score
         taken = state.taken.at[action].add(1)
@@ -243,7 +317,7 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             taken=taken,
             selected=selected,
             step=state.step + 1,
-            used=state.used + params.cost[unit],
+            used=state.used + cost,
             score=score,
             carry=carry,
             offered=self.offered_units(taken, selected, carry, params),

@@ -9,6 +9,7 @@ import pathlib
 import time
 
 import jax
+import numpy as np
 import ml_collections
 
 from rlsel.jobs.settings import select_settings
@@ -35,6 +36,14 @@ def reward_coverage(ctx: SelectionContext, indices) -> float | None:
     targets = reward_rows(p.pool, p.train_x, p.train_y, p.val_x, p.val_y)
     return subset_coverage(proxy.coverage_kind, p.train_x, p.train_y, indices, *targets, p.num_classes,
                            ctx.env_config.budget * len(p.train_y))
+
+
+def swap_start(ctx: SelectionContext, indices: np.ndarray) -> dict:
+    """How much of the swap MDP's start a subset keeps, and the swaps an episode makes: a policy that keeps its
+    start is the heuristic that made it, not what RL learned."""
+    start = ctx.prepared.pool.units.expand(np.asarray(ctx.env.held_units(ctx.env_params.start_taken)))
+    return {"kept": round(float(np.isin(start, indices).mean()), 4), "start_size": int(len(start)),
+            "swaps": int(ctx.env_params.swaps)}
 
 
 def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path, *, resume: bool = False,
@@ -77,6 +86,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
         "num_devices": jax.device_count(),
         "config": settings.config,
         "versions": versions(),
+        **({"swap_start": swap_start(ctx, selection.indices)} if settings.env.mdp == "swap" else {}),
         **selection.extra,
     }
     if jax.process_index() == 0:

@@ -72,9 +72,12 @@ class FidelitySettings:
 
 
 def prepare_config(config: ml_collections.ConfigDict) -> PrepareConfig:
+    """The prepare stage's settings; the swap MDP makes one region per chunk of the budget (num_clusters unused)."""
     p = config.prepare
+    swap = config.get("mdp", "add") == "swap"
     return PrepareConfig(
         data=spec_from_config(config), embedder=p.embedder, num_clusters=p.num_clusters,
+        cluster_fraction=config.budget / max(p.get("chunk_size", 0), 1) if swap else 0.0,
         stratified=p.stratified, per_cluster=p.per_cluster, chunk_size=p.get("chunk_size", 0),
         order=p.get("order", "typical"), reward_train=p.get("reward_train", 0), val_size=p.val_size,
         seed=config.seed,
@@ -88,7 +91,8 @@ def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
                               observe_error=config.get("observe_error", False),
                               observe_gain=config.get("observe_gain", False), pick=config.get("pick", "order"),
                               cluster_cap=config.get("cluster_cap", 0),
-                              label_balance=config.get("label_balance", False))
+                              label_balance=config.get("label_balance", False), mdp=config.get("mdp", "add"),
+                              swap_fraction=config.get("swap_fraction", 0.1))
 
 
 def ppo_configs(config: ml_collections.ConfigDict) -> tuple[PPOConfig, PPOHparams]:
@@ -115,11 +119,30 @@ def dqn_configs(config: ml_collections.ConfigDict) -> tuple[DQNConfig, DQNHparam
     return static, hparams
 
 
+PREFIX_METHODS = ("climb_disc", "dyna_ppo")  # read states as each region's first chunks: the add MDP's states
+
+
+def check_swap_method(config: ml_collections.ConfigDict) -> None:
+    """Methods and warm starts that model a state as each region's first chunks cannot walk the swap MDP."""
+    if config.method in PREFIX_METHODS:
+        raise ValueError(f"method '{config.method}' models add-MDP states; use it with mdp='add'")
+    if config.ppo.get("warm_start", "") or config.dqn.get("warm_start", ""):
+        raise ValueError("a warm start clones an add-MDP episode; the swap MDP already starts from a full subset: "
+                         "leave ppo.warm_start and dqn.warm_start empty with mdp='swap'")
+    if config.method in ("ppo", "dqn") and config.get("swap_fraction", 0.1) <= 0:
+        raise ValueError(f"{config.method} learns which swaps to make: set swap_fraction > 0 (0 keeps the start, for "
+                         "the methods that only walk the MDP, e.g. greedy)")
+    if config.prepare.get("chunk_size", 0) < 1:
+        raise ValueError("the swap MDP swaps chunks within a region: set prepare.chunk_size >= 1")
+
+
 def select_settings(config: ml_collections.ConfigDict, checkpoint_dir: str | None = None, resume: bool = False,
                     progress: bool = True, log_dir: str | None = None) -> SelectSettings:
     """A select-style config, typed; PPO checkpoints go to `checkpoint_dir` and metrics to `log_dir` (none when
     None). An unknown method fails here, before any work."""
     get_selector(config.method)
+    if config.get("mdp", "add") == "swap":
+        check_swap_method(config)
     ppo, ppo_hparams = ppo_configs(config)
     dqn, dqn_hparams = dqn_configs(config)
     run = ChunkedRun(chunk_updates=config.ppo.chunk_updates, checkpoint_dir=checkpoint_dir, resume=resume,

@@ -113,6 +113,16 @@ class RidgeProxy:
         weights = self.solve(gram, moment)
         return self.score_weights(weights, data), RidgeCarry(gram=gram, moment=moment, weights=weights)
 
+    def swap(self, key: jax.Array, carry: RidgeCarry, selected: jax.Array, removed: jax.Array, added: jax.Array,
+             data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
+        """Score of the subset after unit `added` replaces `removed` (`selected` already says so), and the new
+        carry: the sums are exact, so a unit leaves as cheaply as it joins."""
+        del key, selected
+        gram = carry.gram - data.gram[removed] + data.gram[added]
+        moment = carry.moment - data.moment[removed] + data.moment[added]
+        weights = self.solve(gram, moment)
+        return self.score_weights(weights, data), RidgeCarry(gram=gram, moment=moment, weights=weights)
+
     def unit_error(self, carry: RidgeCarry, units: jax.Array, data: ProxyData) -> jax.Array:
         """[n] squared error of the current head at the mean of each given unit, against its mean label."""
         return ((self.predict(carry.weights, data.unit_x[units]) - data.unit_y[units]) ** 2).sum(-1)

@@ -29,7 +29,8 @@ class States:
 
 
 def load_states(workdir: str | pathlib.Path) -> States | None:
-    """The run's state sample, or None when the run saved none (a method other than PPO, or an older run)."""
+    """The run's state sample, or None when the run saved none (a method other than PPO, a swap-MDP run, or an
+    older run)."""
     path = pathlib.Path(workdir) / STATES_FILE
     if not path.is_file():
         return None

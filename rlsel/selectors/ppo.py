@@ -133,7 +133,7 @@ def select_ppo(ctx: SelectionContext, key: jax.Array, settings: SelectorSettings
     ppo = ppo if demo is None else warmstart.cloned(ppo, config.num_updates, demo, warm.steps)
     train_key, decode_key = jax.random.split(key)
     runner, history = train_chunked(ppo, config, settings.ppo_hparams, train_key, run, identity, sample)
-    if run.log_dir:
+    if run.log_dir and ctx.env_config.mdp == "add":  # the sample's plots read states as chunks taken from empty
         save_states(run.log_dir, sample)
     params = jax.tree_util.tree_map(np.asarray, runner.params)  # replicated: the same on every device
     curve = {

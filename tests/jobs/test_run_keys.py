@@ -42,7 +42,7 @@ def test_settings_at_their_neutral_values_leave_the_key_as_if_they_did_not_exist
     with select.unlocked():
         del select.proxy["coverage_weight"], select.proxy["coverage_kind"]
         del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"], select["observe_gain"]
-        del select.dqn["warm_start"], select.dqn["warm_steps"]
+        del select.dqn["warm_start"], select.dqn["warm_steps"], select["mdp"], select["swap_fraction"]
     for method, key in keyed.items():  # a run keyed before they existed
         assert run_dir(pathlib.Path("r"), select, finetune, method, 0) == key
 
@@ -75,3 +75,14 @@ def test_the_cluster_count_keys_the_mdp_and_balanced_random_but_not_draws_that_i
     after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in methods}
     assert after["ppo"] != before["ppo"] and after["balanced_random"] != before["balanced_random"]
     assert all(after[m] == before[m] for m in ("random", "typiclust", "knn_agree"))
+
+
+def test_the_swap_mdp_moves_mdp_runs_but_not_the_baselines_that_never_walk_it():
+    select, finetune = configs()
+    before = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in ("ppo", "typiclust", "balanced_random")}
+    select.swap_fraction = 0.3  # idle in the add MDP
+    assert run_dir(pathlib.Path("r"), select, finetune, "ppo", 0) == before["ppo"]
+    select.mdp = "swap"
+    after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in before}
+    assert after["ppo"] != before["ppo"] and after["typiclust"] == before["typiclust"]
+    assert after["balanced_random"] != before["balanced_random"]  # its draw follows the regions, which move

@@ -54,6 +54,19 @@ def tiny_config(c, dataset_file, cache_dir, method, **overrides):
     return c
 
 
+def test_ppo_on_the_swap_mdp_edits_a_full_subset_and_says_how_much_of_its_start_it_kept(select_config, dataset_file,
+                                                                                          tmp_path):
+    config = tiny_config(select_config, dataset_file, tmp_path / "cache", "ppo", mdp="swap", swap_fraction=0.25)
+    config.prepare.chunk_size = 1
+    saved = run_selection(config, tmp_path / "run", progress=False)
+    start = saved["swap_start"]
+    assert saved["num_selected"] == start["start_size"] == np.floor(0.1 * saved["num_train"])
+    assert start["swaps"] == round(0.25 * start["start_size"])
+    assert 1 - start["swaps"] / start["start_size"] <= start["kept"] < 1  # each swap moves at most one row
+    assert len(saved["clusters"]) == start["start_size"]  # every region keeps one row
+    assert not (tmp_path / "run" / "states.npz").exists()
+
+
 @pytest.mark.parametrize("method", ["random", "random_clusters", "greedy", "ppo", "dqn"])
 def test_every_method_writes_the_contract(select_config, dataset_file, tmp_path, method):
     config = tiny_config(select_config, dataset_file, tmp_path / "cache", method)
