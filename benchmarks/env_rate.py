@@ -13,6 +13,7 @@ valid actions in place of the policy, at ppo.num_envs=32 and at 128 environments
   unspread  chunked_cap2 without the cluster cap and the label balance (the default before them)
   coverage  experiments/configs/select_coverage.py (one row per action, pick=gain, coverage weight 100)
   coverage_no_signals  coverage without the policy's per-cluster signals (observe_error, observe_gain)
+  swap      the swap MDP: one region per budget row, start from each region's first row, swap rows within regions
 Timed calls of --scan_steps vmapped steps, interleaved over designs and env counts, medians of --repeats after
 a compile call; each env carry continues across its calls. Every env step fits the proxy once (`proxy.add`),
 so steps/s is also proxy calls/s; episodes/s divides it by the mean length of random episodes (`rollout` with
@@ -61,6 +62,7 @@ DESIGNS = {  # name: (select config file, its overrides; a callable value is com
                                "prepare.order": "typical"}),
     "coverage": ("select_coverage.py", {}),
     "coverage_no_signals": ("select_coverage.py", {"observe_error": False, "observe_gain": False}),
+    "swap": ("select.py", {"mdp": "swap", "prepare.chunk_size": 1}),
 }
 
 _OUT = flags.DEFINE_string("out", "results/env_rate_movie_sentences.json", "Write the JSON report here.")
