@@ -3,7 +3,8 @@
   python benchmarks/paired_gain.py --results=results/results.csv --method=ppo --baseline=random
 
 Prints each cell's per-seed differences of --metric (val_accuracy by default: what design choices read), their
-mean and its 95% t-interval; an interval above zero is the beat-random issue's seed-paired criterion.
+mean and its 95% t-interval (an interval above zero is the beat-random issue's seed-paired criterion), and the
+seeds their spread needs for a true 1-point gain to show that way 80% of the time.
 """
 
 import csv
@@ -35,7 +36,8 @@ def report() -> list[str]:
         raise ValueError(f"no seed that both {_METHOD.value!r} (variant {_VARIANT.value!r}) and "
                          f"{_BASELINE.value!r} (variant {_BASELINE_VARIANT.value!r}) ran in {path}")
     return [f"{dataset} noise {noise}: seeds {gain['seeds']} differences {gain['differences']} "
-            f"mean {gain['mean']:+.2f} 95% CI [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] points"
+            f"mean {gain['mean']:+.2f} 95% CI [{gain['ci95'][0]:+.2f}, {gain['ci95'][1]:+.2f}] points; "
+            f"sd {gain['sd']:.2f}, seeds to show a 1-point gain: {gain['seeds_for_1_point'] or 'more than 1000'}"
             for (dataset, noise), gain in gains.items()]
 
 

@@ -8,19 +8,8 @@ import math
 from typing import Iterable
 
 import numpy as np
-from scipy.stats import t as student_t
 
-from rlsel.report.stats import mean_ci95
-
-
-def seeds_needed(sd: float, gain: float, power: float = 0.8, limit: int = 1000) -> int | None:
-    """Fewest paired seeds for which a two-sided 95% t-test detects a true mean `gain` with `power`, when one
-    seed's difference has standard deviation `sd` (None beyond `limit`)."""
-    for n in range(2, limit + 1):
-        t_sum = student_t.ppf(0.975, n - 1) + student_t.ppf(power, n - 1)
-        if t_sum * sd / math.sqrt(n) <= gain:
-            return n
-    return None
+from rlsel.report.stats import mean_ci95, seeds_needed
 
 
 def _grid(cells: list[dict], method: str, metric: str) -> dict[tuple[int, int], float]:

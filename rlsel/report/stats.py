@@ -1,4 +1,5 @@
-"""Summaries over seeds (mean and a 95% confidence interval from Student's t) and ranks that pool groups."""
+"""Summaries over seeds (mean and a 95% confidence interval from Student's t, the seeds a gain needs) and ranks
+that pool groups."""
 
 from __future__ import annotations
 
@@ -30,3 +31,13 @@ def ranks_within_groups(values: Sequence[float], groups: Sequence[str]) -> np.nd
         mine = groups == group
         ranks[mine] = (rankdata(values[mine]) - 1) / max(int(mine.sum()) - 1, 1)
     return ranks
+
+
+def seeds_needed(sd: float, gain: float, power: float = 0.8, limit: int = 1000) -> int | None:
+    """Fewest paired seeds for which a two-sided 95% t-test detects a true mean `gain` with `power`, when one
+    seed's difference has standard deviation `sd` (None beyond `limit`)."""
+    for n in range(2, limit + 1):
+        t_sum = student_t.ppf(0.975, n - 1) + student_t.ppf(power, n - 1)
+        if t_sum * sd / math.sqrt(n) <= gain:
+            return n
+    return None

@@ -1,14 +1,8 @@
-"""The finetune-noise grid: variance shares, paired gains over finetune seeds, and the seeds a gain needs."""
+"""The finetune-noise grid: variance shares, and paired gains over finetune seeds."""
 
 import pytest
 
-from rlsel.report.noise import pair_gain, seed_grid_summary, seeds_needed, variance_split
-
-
-def test_seeds_needed_grows_with_the_noise_and_shrinks_with_the_gain():
-    assert seeds_needed(1.0, 2.0) < seeds_needed(2.0, 2.0) < seeds_needed(2.0, 1.0)
-    assert seeds_needed(0.5, 2.0) <= 3  # a tiny spread: the fewest seeds a t-interval allows
-    assert seeds_needed(10.0, 0.1, limit=50) is None
+from rlsel.report.noise import pair_gain, seed_grid_summary, variance_split
 
 
 def test_a_grid_without_finetune_noise_is_all_subset():

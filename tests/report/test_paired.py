@@ -20,6 +20,7 @@ def test_differences_are_paired_by_seed_and_in_points():
     assert gains["d", 0.0]["mean"] == pytest.approx(1.5)
     low, high = gains["d", 0.0]["ci95"]
     assert low < 1.5 < high and high - 1.5 == pytest.approx(1.5 - low)
+    assert gains["d", 0.0]["sd"] == pytest.approx(0.71) and gains["d", 0.0]["seeds_for_1_point"] > 2
 
 
 def test_a_variant_is_compared_only_when_named():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from rlsel.report.stats import ranks_within_groups
+from rlsel.report.stats import ranks_within_groups, seeds_needed
 
 
 def test_ranks_within_groups_rank_each_group_on_its_own_scale():
@@ -8,3 +8,9 @@ def test_ranks_within_groups_rank_each_group_on_its_own_scale():
     np.testing.assert_allclose(ranks, [0.0, 0.5, 1.0, 0.0, 1.0, 0.5])
     np.testing.assert_allclose(ranks_within_groups([3.0, 3.0, 1.0], ["a"] * 3), [0.75, 0.75, 0.0])
     assert ranks_within_groups([7.0], ["a"]).tolist() == [0.0]
+
+
+def test_seeds_needed_grows_with_the_noise_and_shrinks_with_the_gain():
+    assert seeds_needed(1.0, 2.0) < seeds_needed(2.0, 2.0) < seeds_needed(2.0, 1.0)
+    assert seeds_needed(0.5, 2.0) <= 3  # a tiny spread: the fewest seeds a t-interval allows
+    assert seeds_needed(10.0, 0.1, limit=50) is None
