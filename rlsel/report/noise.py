@@ -1,5 +1,6 @@
 """The finetune's own noise: a method x subset seed x finetune seed grid split into the subset's share and the
-finetune seed's, and the seeds a one-finetune-per-subset comparison needs to see a gain."""
+finetune seed's, how well any score could then rank subsets by a finetune, and the seeds a one-finetune-per-subset
+comparison needs to see a gain."""
 
 from __future__ import annotations
 
@@ -49,11 +50,16 @@ def pair_gain(a: dict[tuple[int, int], float], b: dict[tuple[int, int], float]) 
 
 
 def seed_grid_summary(cells: Iterable[dict], metric: str) -> dict:
-    """Per method its `variance_split`, and for every pair of methods their `pair_gain`, random as the baseline where
-    it is one (cells carry `method`, `subset_seed`, `finetune_seed` and `metric` as a fraction)."""
+    """Per method its `variance_split`; the same over every subset of every method (`pooled`), whose subset share
+    caps how well any score of a subset can correlate with one finetune of it (`correlation_ceiling`, the square
+    root of that share); and for every pair of methods their `pair_gain`, random as the baseline where it is one
+    (cells carry `method`, `subset_seed`, `finetune_seed` and `metric` as a fraction)."""
     cells = list(cells)
     methods = sorted({c["method"] for c in cells})
     grids = {m: _grid(cells, m, metric) for m in methods}
+    pooled = variance_split({((c["method"], c["subset_seed"]), c["finetune_seed"]): 100.0 * c[metric] for c in cells})
+    share = pooled["finetune_share"]
     return {"methods": {m: variance_split(g) for m, g in grids.items()},
+            "pooled": {**pooled, "correlation_ceiling": round(math.sqrt(1.0 - share), 3) if share == share else None},
             "pairs": {f"{a} - {b}": pair_gain(grids[a], grids[b]) for a, b in itertools.permutations(methods, 2)
                       if ((b == "random") if "random" in (a, b) else a < b)}}

@@ -32,3 +32,13 @@ def test_the_summary_takes_random_as_every_pairs_baseline():
     summary = seed_grid_summary(cells, "val_accuracy")
     assert set(summary["pairs"]) == {"herding - random", "typiclust - random", "herding - typiclust"}
     assert summary["pairs"]["typiclust - random"]["mean"] == pytest.approx(1.0)
+
+
+def test_the_pooled_split_caps_the_correlation_any_score_can_reach():
+    # four subsets at -1 / +1 point, each moved -1 / +1 point by the finetune seed
+    cells = [{"method": m, "subset_seed": s, "finetune_seed": f, "val_accuracy": (80.0 + q + (2 * f - 1)) / 100}
+             for m in ("random", "typiclust") for s, q in enumerate((-1.0, 1.0)) for f in range(2)]
+    pooled = seed_grid_summary(cells, "val_accuracy")["pooled"]
+    within, between = 2.0, 4.0 / 3.0 - 2.0 / 2  # means' variance less what the finetune seed explains
+    assert pooled["subsets"] == 4 and pooled["finetune_sd"] == pytest.approx(within ** 0.5, abs=0.01)
+    assert pooled["correlation_ceiling"] == pytest.approx((between / (between + within)) ** 0.5, abs=0.01)
