@@ -47,3 +47,9 @@ def test_what_cannot_walk_the_swap_mdp_is_refused_before_any_work(swap_config, c
 def test_greedy_may_keep_the_start_with_no_swaps(swap_config):
     swap_config.method, swap_config.swap_fraction = "greedy", 0.0
     assert select_settings(swap_config, progress=False).env.swap_fraction == 0.0
+
+
+def test_the_swap_config_file_is_the_measured_design():
+    settings = select_settings(load_config_file(CONFIGS / "select_swap.py"), progress=False)
+    assert settings.env.mdp == "swap" and settings.prepare.order == "typical"
+    assert settings.prepare.cluster_fraction == pytest.approx(settings.env.budget)  # one region per budget row
