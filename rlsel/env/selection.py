@@ -193,7 +193,8 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         )
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
 
-    def swap_params(self, pool: ClusterPool, data: ProxyData, cost: np.ndarray, num_chunks: np.ndarray) -> SelectionParams:
+    def swap_params(self, pool: ClusterPool, data: ProxyData, cost: np.ndarray,
+                    num_chunks: np.ndarray) -> SelectionParams:
         """The swap MDP's params: the start holds each region's first unit, its size is the budget, and the
         proxy's carry on it is computed once here, so every episode starts from it."""
         start_taken = np.minimum(num_chunks, 1).astype(np.int32)

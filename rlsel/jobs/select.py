@@ -9,8 +9,8 @@ import pathlib
 import time
 
 import jax
-import numpy as np
 import ml_collections
+import numpy as np
 
 from rlsel.jobs.settings import select_settings
 from rlsel.outputs import versions, write_selection

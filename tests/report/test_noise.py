@@ -27,7 +27,8 @@ def test_pair_gain_averages_over_finetune_seeds_and_pairs_them():
 
 
 def test_the_summary_takes_random_as_every_pairs_baseline():
-    cells = [{"method": m, "subset_seed": s, "finetune_seed": f, "val_accuracy": 0.8 + (0.01 if m == "typiclust" else 0)}
+    cells = [{"method": m, "subset_seed": s, "finetune_seed": f,
+              "val_accuracy": 0.8 + (0.01 if m == "typiclust" else 0)}
              for m in ("random", "typiclust", "herding") for s in range(2) for f in range(2)]
     summary = seed_grid_summary(cells, "val_accuracy")
     assert set(summary["pairs"]) == {"herding - random", "typiclust - random", "herding - typiclust"}
