@@ -169,12 +169,11 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
                 f"{cost.min():.0f}): raise the budget or use more clusters"
             )
         num_chunks = (pool.units.cost > 0).sum(1)
-        if self.config.mdp == "swap":
-            return self.swap_params(pool, data, cost, num_chunks)
-        if self.config.cluster_cap:
+        add = self.config.mdp == "add"  # the swap MDP keeps one unit per region: no cap, no label shares to hold
+        if add and self.config.cluster_cap:
             num_chunks = np.minimum(num_chunks, self.effective_cap(cost.reshape(pool.num_clusters, -1), budget))
         unit_labels = np.asarray(data.unit_y) * cost[:, None]
-        if self.config.label_balance:
+        if add and self.config.label_balance:
             share = pool.label_hist.sum(0) / max(pool.label_hist.sum(), 1)
             label_budget = share * budget + cost.max()
         else:
@@ -191,38 +190,33 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             swaps=jnp.asarray(0, jnp.int32),
             start_taken=jnp.zeros(self.num_clusters, jnp.int32),
         )
+        if not add:
+            return self.with_swap_start(params)
         return params.replace(empty_score=self.proxy.empty_score(params.data).astype(jnp.float32))
 
-    def swap_params(self, pool: ClusterPool, data: ProxyData, cost: np.ndarray,
-                    num_chunks: np.ndarray) -> SelectionParams:
+    def with_swap_start(self, params: SelectionParams) -> SelectionParams:
         """The swap MDP's params: the start holds each region's first unit, its size is the budget, and the
         proxy's carry on it is computed once here, so every episode starts from it."""
+        num_chunks = np.asarray(params.num_chunks)
         start_taken = np.minimum(num_chunks, 1).astype(np.int32)
         start_units = np.flatnonzero(np.asarray(self.held_units(jnp.asarray(start_taken))))
         if start_units.size == 0 or num_chunks.max() < 2:
             raise ValueError("the swap MDP needs regions with a second unit to swap in: raise prepare.per_cluster")
-        data = jax.tree_util.tree_map(jnp.asarray, data)
 
         @jax.jit
         def start_carry(units):
             def add(carry_score, unit):
-                selected = jnp.zeros(cost.size, bool)  # unread by proxies with a swap
-                score, carry = self.proxy.add(jax.random.key(0), carry_score[0], selected, unit, data)
+                selected = jnp.zeros(params.cost.size, bool)  # unread by proxies with a swap
+                score, carry = self.proxy.add(jax.random.key(0), carry_score[0], selected, unit, params.data)
                 return (carry, score), None
-            first = (self.proxy.init_carry(jax.random.key(0), data), jnp.zeros((), jnp.float32))
+            first = (self.proxy.init_carry(jax.random.key(0), params.data), jnp.zeros((), jnp.float32))
             return jax.lax.scan(add, first, units)[0]
 
         carry, score = start_carry(jnp.asarray(start_units))
-        swaps = int(round(self.config.swap_fraction * len(start_units)))
-        return SelectionParams(
-            cost=jnp.asarray(cost), num_chunks=jnp.asarray(num_chunks, jnp.int32),
-            budget=jnp.asarray(cost[start_units].sum(), jnp.float32),
-            cluster_features=jnp.asarray(cluster_features(pool, data, self.config.feature_dim)),
-            empty_score=score.astype(jnp.float32),
-            unit_labels=jnp.asarray(np.asarray(data.unit_y) * cost[:, None], jnp.float32),
-            label_budget=jnp.full(data.unit_y.shape[1], jnp.inf, jnp.float32),
-            data=data, swaps=jnp.asarray(swaps, jnp.int32), start_taken=jnp.asarray(start_taken),
-            start_carry=carry,
+        return params.replace(
+            budget=params.cost[start_units].sum(), empty_score=score.astype(jnp.float32),
+            swaps=jnp.asarray(int(round(self.config.swap_fraction * len(start_units))), jnp.int32),
+            start_taken=jnp.asarray(start_taken), start_carry=carry,
         )
 
     def effective_cap(self, cost: np.ndarray, budget: float) -> int:

@@ -109,17 +109,18 @@ class RidgeProxy:
             data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
         """Score of the subset after `action` joins it (`selected` already includes it), and the new carry."""
         del key, selected
-        gram, moment = carry.gram + data.gram[action], carry.moment + data.moment[action]
-        weights = self.solve(gram, moment)
-        return self.score_weights(weights, data), RidgeCarry(gram=gram, moment=moment, weights=weights)
+        return self.refit(carry.gram + data.gram[action], carry.moment + data.moment[action], data)
 
     def swap(self, key: jax.Array, carry: RidgeCarry, selected: jax.Array, removed: jax.Array, added: jax.Array,
              data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
         """Score of the subset after unit `added` replaces `removed` (`selected` already says so), and the new
         carry: the sums are exact, so a unit leaves as cheaply as it joins."""
         del key, selected
-        gram = carry.gram - data.gram[removed] + data.gram[added]
-        moment = carry.moment - data.moment[removed] + data.moment[added]
+        return self.refit(carry.gram - data.gram[removed] + data.gram[added],
+                          carry.moment - data.moment[removed] + data.moment[added], data)
+
+    def refit(self, gram: jax.Array, moment: jax.Array, data: ProxyData) -> tuple[jax.Array, RidgeCarry]:
+        """The score and carry of the head solved from new summed statistics."""
         weights = self.solve(gram, moment)
         return self.score_weights(weights, data), RidgeCarry(gram=gram, moment=moment, weights=weights)
 
