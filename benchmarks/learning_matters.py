@@ -23,7 +23,6 @@ from rlsel.env.rollouts import max_episode_length, random_choice, rollout
 from rlsel.jobs.compare import run_dir
 from rlsel.jobs.select import context_from_config
 from rlsel.outputs import write_json
-from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.simple import select_greedy
 
 _RUNS = flags.DEFINE_string("runs", "runs/compare_movie", "experiments/compare.py workdir holding the ppo runs.")
@@ -37,9 +36,7 @@ _OUT = flags.DEFINE_string("out", "results/learning_matters_movie_sentences.json
 
 def scores(ctx, indices) -> dict:
     """The reward's own score and the held-out proxy accuracy of a subset."""
-    p, proxy = ctx.prepared, ctx.env_config.proxy
-    reward, heldout = subset_scores(proxy, ctx.projection, p.train_x, p.train_y, indices, ctx.env_params.data,
-                                    p.val_x[p.choice_rows], p.val_y[p.choice_rows])
+    reward, heldout = ctx.subset_scores(indices)
     return {"reward_score": round(reward, 4), "heldout": round(heldout, 4)}
 
 

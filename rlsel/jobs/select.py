@@ -16,7 +16,6 @@ from rlsel.jobs.settings import select_settings
 from rlsel.outputs import versions, write_selection
 from rlsel.proxy.coverage import subset_coverage
 from rlsel.proxy.data import reward_rows
-from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.context import SelectionContext, prepare_context
 from rlsel.selectors.registry import get_selector
 from rlsel.workdir import check_workdir
@@ -61,10 +60,7 @@ def run_selection(config: ml_collections.ConfigDict, workdir: str | pathlib.Path
     selection = get_selector(settings.method)(ctx, jax.random.key(settings.seed), settings.selector)
     timings["select_s"] = time.perf_counter() - start
 
-    choice = prepared.choice_rows
-    score, heldout = subset_scores(ctx.env_config.proxy, ctx.projection, prepared.train_x, prepared.train_y,
-                                   selection.indices, ctx.env_params.data, prepared.val_x[choice],
-                                   prepared.val_y[choice])
+    score, heldout = ctx.subset_scores(selection.indices)
     record = {
         "method": settings.method,
         "dataset": settings.dataset,

@@ -11,7 +11,6 @@ import dataclasses
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from rlsel.proxy.evaluate import subset_scores
 from rlsel.selectors.context import SelectionContext
 
 
@@ -29,9 +28,7 @@ class Region:
 
 def reward_score(ctx: SelectionContext, indices: np.ndarray) -> float:
     """The proxy's reward score of a head fitted on exactly these train rows."""
-    p = ctx.prepared  # one validation row stands in for the held-out rows, whose accuracy is not used here
-    return subset_scores(ctx.env_config.proxy, ctx.projection, p.train_x, p.train_y, np.asarray(indices, np.int64),
-                         ctx.env_params.data, p.val_x[:1], p.val_y[:1])[0]
+    return ctx.subset_scores(indices)[0]
 
 
 def top_terms(texts: list[str], groups: np.ndarray, wanted: np.ndarray, num: int) -> dict[int, tuple[str, ...]]:

@@ -10,7 +10,9 @@ import numpy as np
 from rlsel.data.prepare import PrepareConfig, Prepared, prepare
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig, SelectionParams
 from rlsel.proxy import ProxyConfig, make_proxy_data
-from rlsel.proxy.data import Projection
+from rlsel.proxy.data import Projection, reward_rows
+from rlsel.proxy.evaluate import subset_scores
+from rlsel.proxy.nearest import subset_nearest_score
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +28,19 @@ class SelectionContext:
         """Examples a non-cluster method may take: the same fraction of the train split."""
         return max(int(np.floor(self.env_config.budget * len(self.prepared.train_y))), 1)
 
+    def subset_scores(self, indices: np.ndarray) -> tuple[float, float]:
+        """(reward score, held-out accuracy) of exactly these train rows: the reward's own f, and the ridge head's
+        accuracy on the validation rows only model choice reads (one yardstick for every method and reward)."""
+        p, proxy = self.prepared, self.env_config.proxy
+        indices = np.asarray(indices, np.int64)
+        reward, heldout = subset_scores(proxy, self.projection, p.train_x, p.train_y, indices, self.env_params.data,
+                                        p.val_x[p.choice_rows], p.val_y[p.choice_rows])
+        if proxy.kind == "nearest":
+            target_x, target_y = reward_rows(p.pool, p.train_x, p.train_y, p.val_x, p.val_y)
+            reward = subset_nearest_score(proxy.metric, p.train_x, p.train_y, indices, target_x, target_y,
+                                          p.num_classes)
+        return reward, heldout
+
 
 def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> SelectionContext:
     """Build the proxy arrays and the environment for one prepared dataset."""
@@ -34,7 +49,7 @@ def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> Selectio
         prepared.pool, prepared.train_x, prepared.train_y, prepared.val_x, prepared.val_y,
         prepared.num_classes, dim=proxy.dim, class_balanced=proxy.class_balanced,
         coverage=proxy.coverage_kind if proxy.coverage_weight > 0 else None,
-        budget=env_config.budget * len(prepared.train_y),
+        budget=env_config.budget * len(prepared.train_y), nearest=proxy.kind == "nearest",
     )
     env = SelectionEnv(env_config, prepared.pool.num_clusters, prepared.num_classes,
                        num_chunks=prepared.pool.units.num_chunks)
