@@ -6,14 +6,13 @@ import dataclasses
 
 from rlsel.proxy.coverage import COVERAGE_KINDS
 
-PROXY_KINDS = ("ridge", "linear", "mlp", "nearest")
+PROXY_KINDS = ("ridge", "linear", "mlp")
 METRICS = ("accuracy", "neg_loss")
 
 
 @dataclasses.dataclass(frozen=True)
 class ProxyConfig:
-    """kind: `ridge` (closed form from per-cluster Gram matrices; the default), `linear`/`mlp` (Adam on xi), or
-    `nearest` (the chosen rows' 1-nearest-neighbour classifier on the raw embeddings, rlsel.proxy.nearest).
+    """kind: `ridge` (closed form from per-cluster Gram matrices; the default) or `linear`/`mlp` (Adam on xi).
 
     metric: `accuracy` or `neg_loss` on the validation subsample. `dim`: PCA dimension of the embeddings the
     proxy sees (0 keeps them whole). The Adam heads train `train_steps` full-batch steps from scratch each

@@ -8,7 +8,6 @@ from flax import struct
 
 from rlsel.data.pool import ClusterPool
 from rlsel.proxy.coverage import CoverageData, coverage_data
-from rlsel.proxy.nearest import NearestData, nearest_data
 
 
 @struct.dataclass
@@ -26,7 +25,6 @@ class ProxyData:
     x_val: jax.Array  # [V, d] reward rows: validation rows the reward may read, then held-out train rows
     y_val: jax.Array  # [V] int32
     coverage: CoverageData  # per-unit statistics of the coverage term (empty arrays when unused)
-    nearest: NearestData  # per-unit statistics of the nearest-neighbour proxy (empty arrays when unused)
 
     @property
     def num_classes(self) -> int:
@@ -84,11 +82,10 @@ def make_proxy_data(
     class_balanced: bool = False,
     coverage: str | None = None,
     budget: float = 0.0,
-    nearest: bool = False,
 ) -> tuple[ProxyData, Projection]:
     """Project embeddings, compute per-unit sufficient statistics over every row, gather xi and val; with
     `coverage` (a kind in rlsel.proxy.coverage), also each unit's coverage statistics of the reward rows for a
-    budget of `budget` examples; with `nearest`, each unit's similarity to them (rlsel.proxy.nearest)."""
+    budget of `budget` examples."""
     projection = fit_projection(train_x, dim)
     z = projection(train_x)
     train_y = np.asarray(train_y, np.int32)
@@ -124,6 +121,5 @@ def make_proxy_data(
         x_val=np.concatenate([projection(np.asarray(val_x)[pool.val_index]), z[pool.reward_train_index]]),
         y_val=target_y,
         coverage=cover,
-        nearest=nearest_data(nearest, unit_rows, unit_mask, train_x, train_y, target_x),
     )
     return jax.tree_util.tree_map(np.asarray, data), projection

@@ -7,15 +7,11 @@ import jax.numpy as jnp
 import optax
 
 
-def tie_aware_credit(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    """[N] 1 where the label's logit is the top one alone, 1/k where it ties k ways for the top, else 0."""
-    is_top = logits >= logits.max(-1, keepdims=True)
-    return jnp.take_along_axis(is_top, labels[:, None], axis=-1)[:, 0] / is_top.sum(-1)
-
-
 def tie_aware_accuracy(logits: jax.Array, labels: jax.Array) -> jax.Array:
     """Accuracy where a k-way tie for the top logit earns 1/k: zero logits score exactly 1/K."""
-    return tie_aware_credit(logits, labels).mean()
+    is_top = logits >= logits.max(-1, keepdims=True)
+    credit = jnp.take_along_axis(is_top, labels[:, None], axis=-1)[:, 0] / is_top.sum(-1)
+    return credit.mean()
 
 
 def neg_cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:

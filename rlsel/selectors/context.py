@@ -10,9 +10,8 @@ import numpy as np
 from rlsel.data.prepare import PrepareConfig, Prepared, prepare
 from rlsel.env.selection import SelectionEnv, SelectionEnvConfig, SelectionParams
 from rlsel.proxy import ProxyConfig, make_proxy_data
-from rlsel.proxy.data import Projection, reward_rows
+from rlsel.proxy.data import Projection
 from rlsel.proxy.evaluate import subset_scores
-from rlsel.proxy.nearest import subset_nearest_score
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,17 +28,12 @@ class SelectionContext:
         return max(int(np.floor(self.env_config.budget * len(self.prepared.train_y))), 1)
 
     def subset_scores(self, indices: np.ndarray) -> tuple[float, float]:
-        """(reward score, held-out accuracy) of exactly these train rows: the reward's own f, and the ridge head's
-        accuracy on the validation rows only model choice reads (one yardstick for every method and reward)."""
-        p, proxy = self.prepared, self.env_config.proxy
-        indices = np.asarray(indices, np.int64)
-        reward, heldout = subset_scores(proxy, self.projection, p.train_x, p.train_y, indices, self.env_params.data,
-                                        p.val_x[p.choice_rows], p.val_y[p.choice_rows])
-        if proxy.kind == "nearest":
-            target_x, target_y = reward_rows(p.pool, p.train_x, p.train_y, p.val_x, p.val_y)
-            reward = subset_nearest_score(proxy.metric, p.train_x, p.train_y, indices, target_x, target_y,
-                                          p.num_classes)
-        return reward, heldout
+        """(reward score, held-out accuracy) of the closed-form head fitted on exactly these train rows: on the
+        reward rows, and on the validation rows only model choice reads (one yardstick for every method)."""
+        p = self.prepared
+        return subset_scores(self.env_config.proxy, self.projection, p.train_x, p.train_y,
+                             np.asarray(indices, np.int64), self.env_params.data, p.val_x[p.choice_rows],
+                             p.val_y[p.choice_rows])
 
 
 def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> SelectionContext:

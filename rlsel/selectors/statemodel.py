@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from rlsel.env.selection import SelectionEnv, SelectionParams
-from rlsel.proxy import NearestProxy, RidgeProxy
+from rlsel.proxy import RidgeProxy
 from rlsel.selectors.states import budget_used
 
 
@@ -22,8 +22,6 @@ def state_score(env: SelectionEnv, params: SelectionParams, key: jax.Array, take
     selected, proxy, data = env.held_units(taken), env.proxy, params.data
     if isinstance(proxy, RidgeProxy):
         return proxy.score_weights(proxy.fit_mask(selected, data), data)
-    if isinstance(proxy, NearestProxy):
-        return proxy.score_mask(selected, data)
     return proxy.score_params(proxy.train(proxy.init_carry(key, data), selected, data), data)
 
 
