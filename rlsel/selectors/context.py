@@ -43,7 +43,7 @@ def make_context(prepared: Prepared, env_config: SelectionEnvConfig) -> Selectio
         prepared.pool, prepared.train_x, prepared.train_y, prepared.val_x, prepared.val_y,
         prepared.num_classes, dim=proxy.dim, class_balanced=proxy.class_balanced,
         coverage=proxy.coverage_kind if proxy.coverage_weight > 0 else None,
-        budget=env_config.budget * len(prepared.train_y), nearest=proxy.kind == "nearest",
+        budget=env_config.budget * len(prepared.train_y),
     )
     env = SelectionEnv(env_config, prepared.pool.num_clusters, prepared.num_classes,
                        num_chunks=prepared.pool.units.num_chunks)
