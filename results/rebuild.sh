@@ -20,6 +20,8 @@ ROWS610="--variant=rows610 --select_config.prepare.num_clusters=610 --select_con
 CS="--select_config=experiments/configs/select_swap.py --finetune_config=experiments/configs/finetune.py"
 SWAP_AGREE="--variant=swap_agree --select_config.prepare.order=agree"
 SWAP_AGREE_START="--variant=swap_agree_start --select_config.prepare.order=agree --select_config.swap_fraction=0"
+# The ninth round: the swap design's own start (TypiClust's rule on its regions, no swaps).
+SWAP_START="--variant=swap_start --select_config.swap_fraction=0"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
@@ -59,9 +61,10 @@ run $T/m6.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE
 run $T/m7.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $CAP2 --include=$T/m6.csv
 run $T/m8.csv --workdir=runs/compare_movie --methods=random_clusters,greedy --seeds=0,1 $C $MOVIE --include=$T/m7.csv
 run $T/m9.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $ROWS610 --include=$T/m8.csv
-run $T/m10.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE --variant=swap --include=$T/m9.csv
+run $T/m10.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2,3,4 $CS $MOVIE --variant=swap --include=$T/m9.csv
 run $T/m12.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE $SWAP_AGREE --include=$T/m10.csv
 run $T/m13.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $MOVIE $SWAP_AGREE_START --include=$T/m12.csv
+run $T/m14.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2,3,4 $CS $MOVIE $SWAP_START --include=$T/m13.csv
 keep runs/compare_movie compare_movie_sentences
 
 NOISE="$MOVIE --select_config.label_noise=0.3"
@@ -84,8 +87,9 @@ run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2
 run $T/c2.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $CAP2 --include=$T/c1.csv
 run $T/c3.csv --workdir=runs/compare_reuters8 --methods=typiclust,herding,greedy --seeds=0,1,2 $C $CLEAN_REUTERS --include=$T/c2.csv
 run $T/c4.csv --workdir=runs/compare_reuters8 --methods=full --seeds=0 $C $CLEAN_REUTERS --include=$T/c3.csv
-run $T/c5.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c4.csv
+run $T/c5.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2,3,4 $CS $CLEAN_REUTERS --variant=swap --include=$T/c4.csv
 run $T/c6.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_AGREE --include=$T/c5.csv
+run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2,3,4 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
 keep runs/compare_reuters8 compare_reuters8
 
 NEWS="--select_config.dataset=newsgroups20"
@@ -94,6 +98,7 @@ run $T/g2.csv --workdir=runs/compare_newsgroups20 --methods=full --seeds=0 $C $N
 run $T/g3.csv --workdir=runs/compare_newsgroups20 --methods=greedy,herding --seeds=0,1,2 $C $NEWS --include=$T/g2.csv
 run $T/g4.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS --variant=swap --include=$T/g3.csv
 run $T/g6.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS $SWAP_AGREE --include=$T/g4.csv
+run $T/g7.csv --workdir=runs/compare_newsgroups20 --methods=greedy --seeds=0,1,2 $CS $NEWS $SWAP_START --include=$T/g6.csv
 keep runs/compare_newsgroups20 compare_newsgroups20
 
 TWEET="--select_config.dataset=tweet_sentiment"
@@ -101,6 +106,7 @@ run $T/w1.csv --workdir=runs/compare_tweet --methods=ppo,random,typiclust --seed
 run $T/w2.csv --workdir=runs/compare_tweet --methods=full --seeds=0 $C $TWEET --include=$T/w1.csv
 run $T/w3.csv --workdir=runs/compare_tweet --methods=herding --seeds=0,1,2 $C $TWEET --include=$T/w2.csv
 run $T/w4.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w3.csv
+run $T/w5.csv --workdir=runs/compare_tweet --methods=greedy --seeds=0,1,2 $CS $TWEET $SWAP_START --include=$T/w4.csv
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
@@ -109,6 +115,6 @@ run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTI
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m13.csv,$T/n3.csv,$T/r4.csv,$T/c6.csv,$T/g6.csv,$T/w4.csv
+    --include=$T/e1.csv,$T/m14.csv,$T/n3.csv,$T/r4.csv,$T/c7.csv,$T/g7.csv,$T/w5.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
