@@ -40,7 +40,7 @@ class PrepareConfig:
     stratified: bool = True
     per_cluster: int = 32
     chunk_size: int = 0  # b examples per action (first per_cluster members, in `order`); 0: whole clusters
-    order: str = "typical"  # typical | herding | agree | random: which members of a cluster come first
+    order: str = "typical"  # which members of a cluster come first: one of rlsel.data.units.ORDERS
     reward_train: int = 0  # train rows held out of every chunk for the reward to score on (chunked only)
     val_size: int = 512
     seed: int = 0

@@ -6,7 +6,9 @@ neighbours within its cluster), `herding` (each next member keeps the mean of th
 the cluster's mean, so every prefix stands for the whole cluster), `agree` (members whose label most of their
 nearest neighbours in the whole train set share come first, typical first among equal votes: flipped labels
 come last), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
-`knn_agree`'s sample, cluster by cluster), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
+`knn_agree`'s sample, cluster by cluster), `typical_far` (the most typical member, then the most typical member of
+the cluster's other mode, then the rest by typicality: a swap from the first row to the second moves to the
+other mode instead of to the first row's neighbour), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from flax import struct
 
 from rlsel.data.agreement import agreeing_first, label_agreement
 
-ORDERS = ("typical", "herding", "agree", "agree_random", "random")
+ORDERS = ("typical", "typical_far", "herding", "agree", "agree_random", "random")
 
 
 @struct.dataclass
@@ -68,12 +70,32 @@ def herding_order(x: np.ndarray, count: int) -> np.ndarray:
     return np.asarray(picks, np.int64)
 
 
+def typical_far_order(x: np.ndarray, iterations: int = 5) -> np.ndarray:
+    """[n] positions in `x`: the most typical row, then the most typical row of the cluster's other mode (a 2-means
+    split seeded at that row and the row farthest from it), then the rest by typicality."""
+    by_typicality = np.argsort(-typicality(x), kind="stable")
+    first = by_typicality[0]
+    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    centres = unit[[first, np.argmin(unit @ unit[first])]]
+    for _ in range(iterations):
+        other = np.argmax(unit @ centres.T, axis=1) == 1
+        other[first] = False
+        if not other.any():  # one mode only
+            return by_typicality
+        centres = np.stack([unit[~other].mean(0), unit[other].mean(0)])
+    second = by_typicality[np.argmax(other[by_typicality])]
+    rest = by_typicality[(by_typicality != first) & (by_typicality != second)]
+    return np.concatenate([[first, second], rest])
+
+
 def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random.Generator,
                   count: int, agreement: np.ndarray | None = None) -> np.ndarray:
     """One cluster's train indices in `order`, at least the first `count` of them (`agree` reads the
     neighbour vote of every train row, `agreement`)."""
     if order == "typical":
         return members[np.argsort(-typicality(x[members]), kind="stable")]
+    if order == "typical_far":
+        return members[typical_far_order(x[members])]
     if order == "agree":
         return members[np.lexsort((-typicality(x[members]), -np.round(agreement[members], 6)))]
     if order == "herding":

@@ -127,3 +127,18 @@ def test_agree_random_units_sample_the_trusted_members_first_and_the_seed_sets_t
     np.testing.assert_array_equal(make(0).rows, first.rows)
     with pytest.raises(ValueError, match="'agree_random' votes on labels"):
         build_units(x, labels, 2, chunk_size=4, max_chunks=8, order="agree_random", seed=0)
+
+
+def test_typical_far_puts_the_most_typical_row_of_the_clusters_other_mode_second():
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(12, 4)) * 0.05 + np.array([1.0, 0, 0, 0])  # the denser mode: the first row is here
+    small = rng.normal(size=(8, 4)) * 0.05 + np.array([0, 1.0, 0, 0])
+    x = np.concatenate([big, small])
+    units = build_units(x, np.zeros(20, int), 1, chunk_size=1, max_chunks=20, order="typical_far", seed=0)
+    ordered = units.rows[0].ravel()
+    by_typicality = np.argsort(-typicality(x), kind="stable")
+    assert ordered[0] == by_typicality[0] < 12  # the same first row as the typical order
+    assert ordered[1] == by_typicality[by_typicality >= 12][0]  # the most typical row of the other mode
+    assert sorted(ordered.tolist()) == list(range(20))  # every member once
+    assert build_units(x[:2], np.zeros(2, int), 1, chunk_size=1, max_chunks=2, order="typical_far",
+                       seed=0).rows[0].ravel().tolist() == np.argsort(-typicality(x[:2]), kind="stable").tolist()
