@@ -1,9 +1,11 @@
-"""What the swap MDP's learned edits change: the rows PPO swapped in against the start's rows they replaced.
+"""What the swap MDP's edits change: the rows a policy swapped in against the start's rows they replaced.
 
   python benchmarks/swap_edits.py --results=results/results.csv --out=results/swap_edits.json
+  python benchmarks/swap_edits.py --method=random_clusters --out=results/swap_edits_random.json  # random swaps
 
-Pairs every `ppo` run of the swap design (--variant) with the `greedy` run of its start (--start_variant: the
-same design with swap_fraction=0) on the same dataset, label noise and seed, and reports per pair: the share of
+Pairs every --method run of the swap design (--variant; `ppo`, or `random_clusters` for the MDP's random policy)
+with the `greedy` run of its start (--start_variant: the same design with swap_fraction=0) on the same dataset,
+label noise and seed, and reports per pair: the share of
 the start kept, the TypiClust typicality (rlsel.report.signals) of the rows swapped in and of the rows they
 replaced, and the edits' effect on the held-out proxy accuracy and on the finetune's validation and test
 accuracy; then the means per dataset. It explains the gain over start; it chooses nothing.
@@ -27,19 +29,20 @@ from rlsel.report.compare import read_csv
 from rlsel.report.signals import typicality
 
 _RESULTS = flags.DEFINE_string("results", "results/results.csv", "experiments/compare.py results table.")
-_VARIANT = flags.DEFINE_string("variant", "swap", "Variant label of the swap design's ppo runs.")
+_METHOD = flags.DEFINE_string("method", "ppo", "Method whose edits are profiled.")
+_VARIANT = flags.DEFINE_string("variant", "swap", "Variant label of the swap design's runs of --method.")
 _START = flags.DEFINE_string("start_variant", "swap_start", "Variant label of its start's greedy runs.")
 _OUT = flags.DEFINE_string("out", None, "Output json.", required=True)
 
 DELTAS = ("proxy_heldout_score", "val_accuracy", "test_accuracy")
 
 
-def pairs(rows: list[dict], variant: str, start_variant: str) -> list[tuple[dict, dict]]:
-    """(ppo row, start row) per dataset, label noise and seed where both finished."""
+def pairs(rows: list[dict], method: str, variant: str, start_variant: str) -> list[tuple[dict, dict]]:
+    """(edited row, start row) per dataset, label noise and seed where both finished."""
     key = lambda r: (r["dataset"], r["label_noise"], r["seed"])
     starts = {key(r): r for r in rows if r["method"] == "greedy" and r["variant"] == start_variant}
     return [(r, starts[key(r)]) for r in rows
-            if r["method"] == "ppo" and r["variant"] == variant and key(r) in starts]
+            if r["method"] == method and r["variant"] == variant and key(r) in starts]
 
 
 def edit_profile(x: np.ndarray, edited: np.ndarray, start: np.ndarray) -> dict:
@@ -53,10 +56,10 @@ def edit_profile(x: np.ndarray, edited: np.ndarray, start: np.ndarray) -> dict:
 def main(argv):
     del argv
     quiet_library_logs()
-    found = pairs(read_csv(pathlib.Path(_RESULTS.value)), _VARIANT.value, _START.value)
+    found = pairs(read_csv(pathlib.Path(_RESULTS.value)), _METHOD.value, _VARIANT.value, _START.value)
     if not found:
-        raise app.UsageError(f"no dataset and seed in {_RESULTS.value} has both a ppo '{_VARIANT.value}' run and a "
-                             f"greedy '{_START.value}' run")
+        raise app.UsageError(f"no dataset and seed in {_RESULTS.value} has both a {_METHOD.value} '{_VARIANT.value}' "
+                             f"run and a greedy '{_START.value}' run")
     embeddings, out = {}, []
     for edited, start in found:
         record = json.loads((pathlib.Path(edited["run"]) / "selection.json").read_text())

@@ -20,8 +20,9 @@ ROWS610="--variant=rows610 --select_config.prepare.num_clusters=610 --select_con
 CS="--select_config=experiments/configs/select_swap.py --finetune_config=experiments/configs/finetune.py"
 SWAP_AGREE="--variant=swap_agree --select_config.prepare.order=agree"
 SWAP_AGREE_START="--variant=swap_agree_start --select_config.prepare.order=agree --select_config.swap_fraction=0"
-# The ninth round: the swap design's own start (TypiClust's rule on its regions, no swaps), and the same start with
-# each swap moving a region's row to its other mode (typical_far).
+# The ninth round: the swap design's own start (TypiClust's rule on its regions, no swaps), the swap MDP's random
+# policy (random_clusters: as many swaps as PPO, at random), and the same start with each swap moving a region's
+# row to its other mode (typical_far).
 SWAP_START="--variant=swap_start --select_config.swap_fraction=0"
 FAR="--variant=swap_far --select_config.prepare.order=typical_far"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
@@ -63,11 +64,12 @@ run $T/m6.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE
 run $T/m7.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $CAP2 --include=$T/m6.csv
 run $T/m8.csv --workdir=runs/compare_movie --methods=random_clusters,greedy --seeds=0,1 $C $MOVIE --include=$T/m7.csv
 run $T/m9.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $ROWS610 --include=$T/m8.csv
-run $T/m10.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2,3,4 $CS $MOVIE --variant=swap --include=$T/m9.csv
+run $T/m10.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE --variant=swap --include=$T/m9.csv
 run $T/m12.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE $SWAP_AGREE --include=$T/m10.csv
 run $T/m13.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $MOVIE $SWAP_AGREE_START --include=$T/m12.csv
-run $T/m14.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2,3,4 $CS $MOVIE $SWAP_START --include=$T/m13.csv
+run $T/m14.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $MOVIE $SWAP_START --include=$T/m13.csv
 run $T/m15.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE $FAR --include=$T/m14.csv
+run $T/m16.csv --workdir=runs/compare_movie --methods=random_clusters --seeds=0,1,2 $CS $MOVIE --variant=swap --include=$T/m15.csv
 keep runs/compare_movie compare_movie_sentences
 
 NOISE="$MOVIE --select_config.label_noise=0.3"
@@ -94,6 +96,7 @@ run $T/c5.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2,3,4 $C
 run $T/c6.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_AGREE --include=$T/c5.csv
 run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2,3,4 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
 run $T/c8.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $FAR --include=$T/c7.csv
+run $T/c9.csv --workdir=runs/compare_reuters8 --methods=random_clusters --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c8.csv
 keep runs/compare_reuters8 compare_reuters8
 
 NEWS="--select_config.dataset=newsgroups20"
@@ -104,6 +107,7 @@ run $T/g4.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C
 run $T/g6.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS $SWAP_AGREE --include=$T/g4.csv
 run $T/g7.csv --workdir=runs/compare_newsgroups20 --methods=greedy --seeds=0,1,2 $CS $NEWS $SWAP_START --include=$T/g6.csv
 run $T/g8.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS $FAR --include=$T/g7.csv
+run $T/g9.csv --workdir=runs/compare_newsgroups20 --methods=random_clusters --seeds=0,1,2 $CS $NEWS --variant=swap --include=$T/g8.csv
 keep runs/compare_newsgroups20 compare_newsgroups20
 
 TWEET="--select_config.dataset=tweet_sentiment"
@@ -112,6 +116,7 @@ run $T/w2.csv --workdir=runs/compare_tweet --methods=full --seeds=0 $C $TWEET --
 run $T/w3.csv --workdir=runs/compare_tweet --methods=herding --seeds=0,1,2 $C $TWEET --include=$T/w2.csv
 run $T/w4.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w3.csv
 run $T/w5.csv --workdir=runs/compare_tweet --methods=greedy --seeds=0,1,2 $CS $TWEET $SWAP_START --include=$T/w4.csv
+run $T/w6.csv --workdir=runs/compare_tweet --methods=random_clusters --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w5.csv
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
@@ -120,6 +125,6 @@ run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTI
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m15.csv,$T/n3.csv,$T/r4.csv,$T/c8.csv,$T/g8.csv,$T/w5.csv
+    --include=$T/e1.csv,$T/m16.csv,$T/n3.csv,$T/r4.csv,$T/c9.csv,$T/g9.csv,$T/w6.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"

@@ -21,8 +21,8 @@ def row(method, variant, seed, dataset="d", noise="0.0"):
 def test_each_swap_run_pairs_with_the_start_of_its_dataset_noise_and_seed():
     rows = [row("ppo", "swap", "0"), row("ppo", "swap", "1"), row("ppo", "", "0"), row("greedy", "swap_start", "0"),
             row("greedy", "", "1"), row("greedy", "swap_start", "0", noise="0.3"), row("ppo", "swap", "0", "e")]
-    found = swap_edits.pairs(rows, "swap", "swap_start")
-    assert found == [(rows[0], rows[3])]
+    assert swap_edits.pairs(rows, "ppo", "swap", "swap_start") == [(rows[0], rows[3])]
+    assert swap_edits.pairs(rows, "random_clusters", "swap", "swap_start") == []
 
 
 def test_edit_profile_counts_kept_rows_and_the_typicality_on_each_side():
