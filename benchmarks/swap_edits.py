@@ -26,7 +26,7 @@ from rlsel.data.prepare import default_cache_dir
 from rlsel.data.sources import spec_from_config
 from rlsel.outputs import write_json
 from rlsel.report.compare import read_csv
-from rlsel.report.signals import typicality
+from rlsel.report.swap_edits import edit_profile, pairs
 
 _RESULTS = flags.DEFINE_string("results", "results/results.csv", "experiments/compare.py results table.")
 _METHOD = flags.DEFINE_string("method", "ppo", "Method whose edits are profiled.")
@@ -35,22 +35,6 @@ _START = flags.DEFINE_string("start_variant", "swap_start", "Variant label of it
 _OUT = flags.DEFINE_string("out", None, "Output json.", required=True)
 
 DELTAS = ("proxy_heldout_score", "val_accuracy", "test_accuracy")
-
-
-def pairs(rows: list[dict], method: str, variant: str, start_variant: str) -> list[tuple[dict, dict]]:
-    """(edited row, start row) per dataset, label noise and seed where both finished."""
-    key = lambda r: (r["dataset"], r["label_noise"], r["seed"])
-    starts = {key(r): r for r in rows if r["method"] == "greedy" and r["variant"] == start_variant}
-    return [(r, starts[key(r)]) for r in rows
-            if r["method"] == method and r["variant"] == variant and key(r) in starts]
-
-
-def edit_profile(x: np.ndarray, edited: np.ndarray, start: np.ndarray) -> dict:
-    """Kept share and the typicality of the rows swapped in against those they replaced."""
-    swapped_in, swapped_out = np.setdiff1d(edited, start), np.setdiff1d(start, edited)
-    return {"kept": round(float(np.isin(start, edited).mean()), 4), "swapped": int(len(swapped_in)),
-            "typicality_in": round(typicality(x, swapped_in), 4) if len(swapped_in) else None,
-            "typicality_out": round(typicality(x, swapped_out), 4) if len(swapped_out) else None}
 
 
 def main(argv):

@@ -8,7 +8,8 @@ nearest neighbours in the whole train set share come first, typical first among 
 come last), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
 `knn_agree`'s sample, cluster by cluster), `typical_far` (the most typical member, then the most typical member of
 the cluster's other mode, then the rest by typicality: a swap from the first row to the second moves to the
-other mode instead of to the first row's neighbour), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
+other mode instead of to the first row's neighbour), `random`. `chunk_size=0` keeps whole clusters as single units
+(one chunk per cluster).
 """
 
 from __future__ import annotations

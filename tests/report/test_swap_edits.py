@@ -1,17 +1,15 @@
-"""benchmarks/swap_edits.py's pieces: a swap-design run is paired with its own start only, and an edit's profile
-counts what was kept and how typical the rows swapped in and out are."""
+"""Swap edits: a swap-design run is paired with its own start only, an edit's profile counts what was kept and how
+typical the rows swapped in and out are, and the script refuses a table without a pair."""
 
-import importlib.util
 import pathlib
 import subprocess
 import sys
 
 import numpy as np
 
+from rlsel.report import swap_edits
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("swap_edits", ROOT / "benchmarks" / "swap_edits.py")
-swap_edits = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(swap_edits)
 
 
 def row(method, variant, seed, dataset="d", noise="0.0"):

@@ -1,15 +1,9 @@
-"""benchmarks/flip_detectors.py's pieces: a cross-fitted classifier gives flipped rows low confidence in their
-label, and each label's quota is filled from its top rows or its trusted rows."""
-
-import importlib.util
-import pathlib
+"""Flip detectors: a cross-fitted classifier gives flipped rows low confidence in their label, and each label's
+quota is filled from its top rows or its trusted rows."""
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("flip_detectors", ROOT / "benchmarks" / "flip_detectors.py")
-flip_detectors = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(flip_detectors)
+from rlsel.report import flip_detectors
 
 
 def test_flipped_rows_get_low_cross_fitted_confidence_in_their_label():
