@@ -75,6 +75,8 @@ def typical_far_order(x: np.ndarray, iterations: int = 5) -> np.ndarray:
     """[n] positions in `x`: the most typical row, then the most typical row of the cluster's other mode (a 2-means
     split seeded at that row and the row farthest from it), then the rest by typicality."""
     by_typicality = np.argsort(-typicality(x), kind="stable")
+    if len(x) < 2:
+        return by_typicality
     first = by_typicality[0]
     unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     centres = unit[[first, np.argmin(unit @ unit[first])]]

@@ -142,3 +142,5 @@ def test_typical_far_puts_the_most_typical_row_of_the_clusters_other_mode_second
     assert sorted(ordered.tolist()) == list(range(20))  # every member once
     assert build_units(x[:2], np.zeros(2, int), 1, chunk_size=1, max_chunks=2, order="typical_far",
                        seed=0).rows[0].ravel().tolist() == np.argsort(-typicality(x[:2]), kind="stable").tolist()
+    sparse = build_units(x[:3], np.array([0, 0, 2]), 3, chunk_size=1, max_chunks=2, order="typical_far", seed=0)
+    assert sparse.mask.sum(axis=(1, 2)).tolist() == [2, 0, 1]  # an empty and a one-row cluster are kept as they are
