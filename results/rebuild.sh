@@ -92,9 +92,9 @@ run $T/c1.csv --workdir=runs/compare_reuters8 --methods=ppo,random --seeds=0,1,2
 run $T/c2.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $CAP2 --include=$T/c1.csv
 run $T/c3.csv --workdir=runs/compare_reuters8 --methods=typiclust,herding,greedy --seeds=0,1,2 $C $CLEAN_REUTERS --include=$T/c2.csv
 run $T/c4.csv --workdir=runs/compare_reuters8 --methods=full --seeds=0 $C $CLEAN_REUTERS --include=$T/c3.csv
-run $T/c5.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2,3,4 $CS $CLEAN_REUTERS --variant=swap --include=$T/c4.csv
+run $T/c5.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c4.csv
 run $T/c6.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_AGREE --include=$T/c5.csv
-run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2,3,4 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
+run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
 run $T/c8.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $FAR --include=$T/c7.csv
 run $T/c9.csv --workdir=runs/compare_reuters8 --methods=random_clusters --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c8.csv
 keep runs/compare_reuters8 compare_reuters8
