@@ -5,10 +5,10 @@
 
 Pairs every --method run of the swap design (--variant; `ppo`, or `random_clusters` for the MDP's random policy)
 with the `greedy` run of its start (--start_variant: the same design with swap_fraction=0) on the same dataset,
-label noise and seed, and reports per pair: the share of
-the start kept, the TypiClust typicality (rlsel.report.signals) of the rows swapped in and of the rows they
-replaced, and the edits' effect on the held-out proxy accuracy and on the finetune's validation and test
-accuracy; then the means per dataset. It explains the gain over start; it chooses nothing.
+label noise and seed, and reports per pair: the share of the start kept, the TypiClust typicality
+(rlsel.report.signals) of the rows swapped in and of the rows they replaced, and the edits' effect on the
+held-out proxy accuracy and on the finetune's validation and test accuracy; then the means per dataset. It
+explains the gain over start; it chooses nothing.
 """
 
 import collections
@@ -21,9 +21,9 @@ import numpy as np
 from absl import app, flags
 
 from rlsel.cli import quiet_library_logs
-from rlsel.data.vectors import split_embeddings
 from rlsel.data.prepare import default_cache_dir
 from rlsel.data.sources import spec_from_config
+from rlsel.data.vectors import split_embeddings
 from rlsel.outputs import write_json
 from rlsel.report.compare import read_csv
 from rlsel.report.swap_edits import edit_profile, pairs

@@ -32,7 +32,7 @@ def get_config() -> ml_collections.ConfigDict:
         stratified=True,  # cluster each label separately, so every cluster is label-pure
         per_cluster=32,  # members per cluster the MDP can choose from (a seeded subsample of larger clusters)
         chunk_size=2,  # examples per action (a cluster's next chunk); 0: an action takes a whole cluster
-        order="agree",  # typical | typical_far | herding | agree (label agrees with its neighbours' first) | agree_random | random
+        order="agree",  # one of rlsel.data.units.ORDERS; agree: rows whose label their neighbours share first
         reward_train=2048,  # train rows held out of every chunk for the reward to score on (chunked only)
         val_size=512,  # validation rows the reward scores on (from the half the reward may read)
         split_seed=0,  # seed of the train/validation/test split (and of label_noise)
