@@ -4,7 +4,8 @@
 
 For every METHOD/seedS-HASH run under each --runs folder with a selection.json: the share of its rows whose train
 label was flipped by `label_noise` (the clean labels are reloaded with the noise off), its largest label's share,
-the number of distinct clusters its record names (MDP methods), and the finetune's validation and test accuracy
+the number of distinct clusters its record names (MDP methods), its held-out proxy score (`proxy_heldout_score`
+of selection.json), and the finetune's validation and test accuracy
 when finetune.json exists. It explains a table of finetunes (a subset can be cleaner and still lose on coverage);
 it chooses nothing.
 """

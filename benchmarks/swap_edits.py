@@ -49,8 +49,9 @@ def main(argv):
         record = json.loads((pathlib.Path(edited["run"]) / "selection.json").read_text())
         spec = spec_from_config(record["config"])
         if spec not in embeddings:
+            cache = record["config"].get("cache_dir") or default_cache_dir()  # where the selection's embeddings are
             embeddings[spec] = split_embeddings(record["config"]["prepare"]["embedder"], spec.load(), ("train",),
-                                                default_cache_dir() / "embeddings")[0]
+                                                pathlib.Path(cache) / "embeddings")[0]
         start_record = json.loads((pathlib.Path(start["run"]) / "selection.json").read_text())
         row = {"dataset": edited["dataset"], "label_noise": float(edited["label_noise"]), "seed": int(edited["seed"]),
                **edit_profile(embeddings[spec], np.asarray(record["indices"]), np.asarray(start_record["indices"])),

@@ -1,7 +1,8 @@
 """experiments/select.py's defaults on the swap MDP: RL edits a subset that already covers every region.
 
 One label-pure region per budget row; every episode starts from each region's most typical row among those the
-reward does not hold out (TypiClust's rule) and makes swap_fraction x regions swaps, each replacing one region's row by its next most typical.
+reward does not hold out (TypiClust's rule) and makes swap_fraction x regions swaps, each replacing one region's
+row by its next most typical.
 """
 
 import pathlib

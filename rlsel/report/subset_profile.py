@@ -38,7 +38,7 @@ def profile_runs(roots: list[pathlib.Path]) -> list[dict]:
         labels, clean = cache[spec]
         row = {"run": str(run), "method": record["method"], "seed": record["config"]["seed"],
                "dataset": spec.dataset, "label_noise": spec.label_noise,
-               **profile(record["indices"], labels, clean),
+               **profile(record["indices"], labels, clean), "proxy_heldout_score": record.get("proxy_heldout_score"),
                "clusters_touched": len(set(record["clusters"])) if record.get("clusters") else None}
         if tuned is not None:
             row.update(val_accuracy=round(tuned["val_accuracy"], 4), test_accuracy=round(tuned["test_accuracy"], 4))

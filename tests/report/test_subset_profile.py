@@ -30,11 +30,13 @@ def test_a_run_folder_is_profiled_against_its_own_dataset_and_noise(tmp_path):
     run.mkdir(parents=True)
     config = {"dataset": str(data), "seed": 3, "label_noise": 0.5, "prepare": {"split_seed": 0}}
     (run / "selection.json").write_text(json.dumps({"method": "random", "config": config,
-                                                     "indices": list(range(100)), "clusters": None}))
+                                                     "indices": list(range(100)), "clusters": None,
+                                                     "proxy_heldout_score": 0.625}))
     (run / "finetune.json").write_text(json.dumps({"val_accuracy": 0.5, "test_accuracy": 0.25}))
     [row] = profile_runs([tmp_path / "cmp"])
     assert row["method"] == "random" and row["seed"] == 3 and row["label_noise"] == 0.5
     assert 0.3 < row["flipped_share"] < 0.7 and row["test_accuracy"] == 0.25 and row["clusters_touched"] is None
+    assert row["proxy_heldout_score"] == 0.625  # the selection's own score on rows the reward never read
 
 
 def test_a_missing_runs_folder_is_a_usage_error(tmp_path):
