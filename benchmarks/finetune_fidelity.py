@@ -28,7 +28,6 @@ import pathlib
 
 import numpy as np
 from absl import app, flags
-from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 
 from rlsel.cli import load_config_file, quiet_library_logs
@@ -37,7 +36,7 @@ from rlsel.outputs import write_json
 from rlsel.proxy.evaluate import subset_scores
 from rlsel.report import signals
 from rlsel.report.compare import subset_runs
-from rlsel.report.stats import ranks_within_groups
+from rlsel.report.stats import ranks_within_groups, spearman_interval
 
 MIN_SUBSETS = 4  # fewer pairs give no meaningful rank correlation or bootstrap
 
@@ -50,18 +49,6 @@ CONFIG = pathlib.Path(__file__).resolve().parent.parent / "experiments" / "confi
 CANDIDATES = ("proxy_val_score", "proxy_heldout_score", "proxy_reward_accuracy", "proxy_reward_rows_accuracy",
               "coverage", "lr_choice", "lr_reward", "nn_reward",
               "label_balance", "typicality", "redundancy")
-
-
-def spearman_ci(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> dict:
-    """Spearman rho and a percentile bootstrap 95% interval over the pairs (resamples with ties skipped)."""
-    rng = np.random.default_rng(seed)
-    rhos = []
-    for _ in range(resamples):
-        pick = rng.integers(0, len(x), len(x))
-        if np.ptp(x[pick]) > 0 and np.ptp(y[pick]) > 0:
-            rhos.append(spearmanr(x[pick], y[pick]).statistic)
-    low, high = np.percentile(rhos, [2.5, 97.5])
-    return {"rho": round(float(spearmanr(x, y).statistic), 3), "ci95": [round(float(low), 3), round(float(high), 3)]}
 
 
 def label(selection: dict) -> str:
@@ -88,7 +75,7 @@ def correlations(subsets: list[dict], resamples: int) -> dict:
         return {"num_subsets": len(subsets)}
     target = within_group_ranks(subsets, "val_accuracy")
     return {"num_subsets": len(subsets), **{
-        name: spearman_ci(within_group_ranks(subsets, name), target, resamples) for name in CANDIDATES}}
+        name: spearman_interval(within_group_ranks(subsets, name), target, resamples) for name in CANDIDATES}}
 
 
 def near_random(subsets: list[dict], width: float) -> list[dict]:

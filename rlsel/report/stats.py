@@ -7,7 +7,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import rankdata, spearmanr
 from scipy.stats import t as student_t
 
 
@@ -41,3 +41,18 @@ def seeds_needed(sd: float, gain: float, power: float = 0.8, limit: int = 1000) 
         if t_sum * sd / math.sqrt(n) <= gain:
             return n
     return None
+
+
+def spearman_interval(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> dict:
+    """Spearman rho and a percentile bootstrap 95% interval over the pairs (resamples with ties skipped); None
+    for both when either side is constant."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return {"rho": None, "ci95": None}
+    rng = np.random.default_rng(seed)
+    rhos = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(x), len(x))
+        if np.ptp(x[pick]) > 0 and np.ptp(y[pick]) > 0:
+            rhos.append(spearmanr(x[pick], y[pick]).statistic)
+    low, high = np.percentile(rhos, [2.5, 97.5])
+    return {"rho": round(float(spearmanr(x, y).statistic), 3), "ci95": [round(float(low), 3), round(float(high), 3)]}
