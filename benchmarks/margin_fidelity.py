@@ -10,7 +10,8 @@ ridge heads at several strengths (`ridge_l*`), a nearest-class-mean classifier (
 (`lr`), the mean cross-fitted pool confidence in the subset's own labels (`confidence`), `typicality` and
 `label_balance`. Then, against the finetune's validation accuracy (model-choice half):
 - `margin`: each swap run's gain over its start (PPO, the random policy, other orders) against each candidate's
-  gain; Spearman with a bootstrap interval, the share of pairs whose signs agree, and the mean gain per kind;
+  gain; Spearman with a bootstrap interval and the share of pairs whose signs agree, over all pairs and per kind
+  of edit (`margin_by_kind`), and the mean gains per kind and dataset;
 - `within`: Spearman over all subsets, on ranks taken within each dataset and seed.
 It chooses the next reward to test with finetunes; it decides nothing by itself.
 """
@@ -79,14 +80,13 @@ def main(argv):
             gain = {k: by_run[edited["run"]][k] - by_run[start["run"]][k] for k in ("val_accuracy", *names)}
             margin.append({"kind": f"{method} {variant}", "dataset": edited["dataset"], "seed": edited["seed"], **gain})
             kinds[(f"{method} {variant}", edited["dataset"])].append(gain)
-    val_gain = np.array([m["val_accuracy"] for m in margin])
     groups = [f"{s['dataset']} {s['seed']}" for s in scored]
     val_rank = ranks_within_groups([s["val_accuracy"] for s in scored], groups)
     record = {
         "command": shlex.join(["python", *sys.argv]), "num_subsets": len(scored), "num_pairs": len(margin),
-        "margin": {name: {**spearman_interval(np.array([m[name] for m in margin]), val_gain, _BOOTSTRAP.value),
-                          "sign_agreement": sign_agreement(np.array([m[name] for m in margin]), val_gain)}
-                   for name in names},
+        "margin": agreement(margin, names, _BOOTSTRAP.value),
+        "margin_by_kind": {kind: agreement([m for m in margin if m["kind"] == kind], names, _BOOTSTRAP.value)
+                           for kind in sorted({m["kind"] for m in margin})},
         "within": {name: spearman_interval(ranks_within_groups([s[name] for s in scored], groups), val_rank,
                                            _BOOTSTRAP.value) for name in names},
         "mean_gain": {f"{kind} / {dataset}": {k: round(float(np.mean([g[k] for g in gains])), 4)
@@ -94,9 +94,16 @@ def main(argv):
                       for (kind, dataset), gains in sorted(kinds.items())},
         "pairs": margin, "subsets": scored}
     write_json(_OUT.value, record)
-    for part in ("margin", "within"):
-        for name, value in record[part].items():
-            print(part, name, json.dumps(value))
+    for name in names:
+        print(name, "margin", json.dumps(record["margin"][name]), "within", json.dumps(record["within"][name]))
+
+
+def agreement(margin: list[dict], names: list[str], resamples: int) -> dict:
+    """Per candidate, how its gains over the pairs in `margin` follow the finetune's validation gains."""
+    val_gain = np.array([m["val_accuracy"] for m in margin])
+    return {name: {**spearman_interval(np.array([m[name] for m in margin]), val_gain, resamples),
+                   "sign_agreement": sign_agreement(np.array([m[name] for m in margin]), val_gain)}
+            for name in names}
 
 
 def sign_agreement(score_gain: np.ndarray, val_gain: np.ndarray) -> float | None:
