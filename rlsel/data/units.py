@@ -5,7 +5,8 @@ clusters. Orders: `typical` (TypiClust's typicality, the inverse mean cosine dis
 neighbours within its cluster), `herding` (each next member keeps the mean of the members so far closest to
 the cluster's mean, so every prefix stands for the whole cluster), `agree` (members whose label most of their
 nearest neighbours in the whole train set share come first, typical first among equal votes: flipped labels
-come last), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
+come last), `agree_only` (`agree` without the disputed members: a cluster offers only rows whose label most
+of their neighbours share, so a region of flipped rows offers nothing), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
 `knn_agree`'s sample, cluster by cluster), `typical_far` (the most typical member, then the most typical member of
 the cluster's other mode, then the rest by typicality: a swap from the first row to the second moves to the
 other mode instead of to the first row's neighbour), `random`. `chunk_size=0` keeps whole clusters as single units
@@ -19,7 +20,7 @@ from flax import struct
 
 from rlsel.data.agreement import agreeing_first, label_agreement
 
-ORDERS = ("typical", "typical_far", "herding", "agree", "agree_random", "random")
+ORDERS = ("typical", "typical_far", "herding", "agree", "agree_only", "agree_random", "random")
 
 
 @struct.dataclass
@@ -99,8 +100,9 @@ def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random
         return members[np.argsort(-typicality(x[members]), kind="stable")]
     if order == "typical_far":
         return members[typical_far_order(x[members])]
-    if order == "agree":
-        return members[np.lexsort((-typicality(x[members]), -np.round(agreement[members], 6)))]
+    if order in ("agree", "agree_only"):
+        ordered = members[np.lexsort((-typicality(x[members]), -np.round(agreement[members], 6)))]
+        return ordered[agreement[ordered] > 0.5] if order == "agree_only" else ordered
     if order == "herding":
         return members[herding_order(x[members], count)]
     if order == "agree_random":
@@ -111,10 +113,10 @@ def order_members(members: np.ndarray, x: np.ndarray, order: str, rng: np.random
 def build_units(x: np.ndarray, assignments: np.ndarray, num_clusters: int, *, chunk_size: int, max_chunks: int,
                 order: str, seed: int, labels: np.ndarray | None = None) -> Units:
     """Chunk every cluster's first `chunk_size * max_chunks` ordered members; whole clusters when chunk_size=0.
-    `labels` (every train row's) are needed by the orders that vote (`agree`, `agree_random`)."""
+    `labels` (every train row's) are needed by the orders that vote (`agree`, `agree_only`, `agree_random`)."""
     if order not in ORDERS:
         raise ValueError(f"unit order '{order}' is not one of {ORDERS}")
-    votes = order in ("agree", "agree_random") and chunk_size > 0
+    votes = order in ("agree", "agree_only", "agree_random") and chunk_size > 0
     if votes and labels is None:
         raise ValueError(f"unit order '{order}' votes on labels: pass labels")
     if chunk_size < 0 or max_chunks < 1:

@@ -108,6 +108,21 @@ def test_agree_units_put_labels_their_neighbours_contradict_last():
         build_units(x, assignments, 2, chunk_size=4, max_chunks=8, order="agree", seed=0)
 
 
+def test_agree_only_units_offer_no_contradicted_row_and_a_cluster_of_them_offers_nothing():
+    """Same blobs: the agree order minus its contradicted rows; a cluster made only of flipped rows is empty."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(size=(30, 4)) + 6.0, rng.normal(size=(30, 4)) - 6.0])
+    labels = np.repeat([0, 1], 30)
+    flipped = np.array([0, 1, 2, 30, 31, 32])
+    labels[flipped] = 1 - labels[flipped]
+    assignments = np.where(np.isin(np.arange(60), flipped), 2, labels)  # the flipped rows are a cluster of their own
+    only = build_units(x, assignments, 3, chunk_size=4, max_chunks=8, order="agree_only", seed=0, labels=labels)
+    agree = build_units(x, assignments, 3, chunk_size=4, max_chunks=8, order="agree", seed=0, labels=labels)
+    for c in range(2):
+        assert only.rows[c][only.mask[c]].tolist() == agree.rows[c][agree.mask[c]].tolist()  # nothing disputed there
+    assert not only.mask[2].any() and agree.mask[2].sum() == 6
+
+
 def test_agree_random_units_sample_the_trusted_members_first_and_the_seed_sets_their_order():
     """Same blobs: each cluster's agreeing members come first in a seeded random order, the three contradicted
     rows last; another seed reorders the agreeing members only."""
