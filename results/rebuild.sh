@@ -25,6 +25,10 @@ SWAP_AGREE_START="--variant=swap_agree_start --select_config.prepare.order=agree
 # row to its other mode (typical_far).
 SWAP_START="--variant=swap_start --select_config.swap_fraction=0"
 FAR="--variant=swap_far --select_config.prepare.order=typical_far"
+# The tenth round: the default with the agree order's disputed rows left out of every region (agree_only), and a
+# random 5% finetuned for at least 100 steps instead of 200 (what shortening the small-subset budget costs).
+AO="--variant=agree_only --select_config.prepare.order=agree_only"
+S100="--variant=steps100 --finetune_config.train.min_steps=100"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
@@ -70,6 +74,8 @@ run $T/m13.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $
 run $T/m14.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $MOVIE $SWAP_START --include=$T/m13.csv
 run $T/m15.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE $FAR --include=$T/m14.csv
 run $T/m16.csv --workdir=runs/compare_movie --methods=random_clusters --seeds=0,1,2 $CS $MOVIE --variant=swap --include=$T/m15.csv
+run $T/m17.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $AO --include=$T/m16.csv
+run $T/m18.csv --workdir=runs/compare_movie --methods=random --seeds=0,1,2 $C $MOVIE $S100 --include=$T/m17.csv
 keep runs/compare_movie compare_movie_sentences
 
 NOISE="$MOVIE --select_config.label_noise=0.3"
@@ -77,14 +83,16 @@ run $T/n1.csv --workdir=runs/compare_noise --methods=ppo,random,knn_agree --seed
 run $T/n2.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $UNSPREAD --include=$T/n1.csv
 run $T/n4.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $AGREE_RANDOM --include=$T/n2.csv
 run $T/n5.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $CAP2 --include=$T/n4.csv
-run $T/n3.csv --workdir=runs/compare_noise_full --methods=full --seeds=0 $C $NOISE --include=$T/n5.csv
+run $T/n6.csv --workdir=runs/compare_noise --methods=ppo --seeds=0,1,2 $C $NOISE $AO --include=$T/n5.csv
+run $T/n3.csv --workdir=runs/compare_noise_full --methods=full --seeds=0 $C $NOISE --include=$T/n6.csv
 keep runs/compare_noise_full compare_noise_movie_sentences
 
 REUTERS="--select_config.dataset=reuters8 --select_config.label_noise=0.3"
 run $T/r1.csv --workdir=runs/compare_noise_reuters8 --methods=ppo,random,knn_agree --seeds=0,1,2 $C $REUTERS
 run $T/r2.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1 $C $REUTERS $UNSPREAD --include=$T/r1.csv
 run $T/r3.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1,2 $C $REUTERS $CAP2 --include=$T/r2.csv
-run $T/r4.csv --workdir=runs/compare_noise_reuters8_full --methods=full --seeds=0 $C $REUTERS --include=$T/r3.csv
+run $T/r5.csv --workdir=runs/compare_noise_reuters8 --methods=ppo --seeds=0,1,2 $C $REUTERS $AO --include=$T/r3.csv
+run $T/r4.csv --workdir=runs/compare_noise_reuters8_full --methods=full --seeds=0 $C $REUTERS --include=$T/r5.csv
 keep runs/compare_noise_reuters8_full compare_noise_reuters8
 
 CLEAN_REUTERS="--select_config.dataset=reuters8"
@@ -97,6 +105,8 @@ run $T/c6.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $C
 run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
 run $T/c8.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $FAR --include=$T/c7.csv
 run $T/c9.csv --workdir=runs/compare_reuters8 --methods=random_clusters --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c8.csv
+run $T/c10.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $AO --include=$T/c9.csv
+run $T/c11.csv --workdir=runs/compare_reuters8 --methods=random --seeds=0,1,2 $C $CLEAN_REUTERS $S100 --include=$T/c10.csv
 keep runs/compare_reuters8 compare_reuters8
 
 # The tenth round: seeds 3 and 4 of the default and random on newsgroups20 and tweet_sentiment (their intervals
@@ -111,6 +121,7 @@ run $T/g6.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C
 run $T/g7.csv --workdir=runs/compare_newsgroups20 --methods=greedy --seeds=0,1,2 $CS $NEWS $SWAP_START --include=$T/g6.csv
 run $T/g8.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS $FAR --include=$T/g7.csv
 run $T/g9.csv --workdir=runs/compare_newsgroups20 --methods=random_clusters --seeds=0,1,2 $CS $NEWS --variant=swap --include=$T/g8.csv
+run $T/g10.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C $NEWS $AO --include=$T/g9.csv
 keep runs/compare_newsgroups20 compare_newsgroups20
 
 TWEET="--select_config.dataset=tweet_sentiment"
@@ -121,6 +132,7 @@ run $T/w3.csv --workdir=runs/compare_tweet --methods=herding,greedy --seeds=0,1,
 run $T/w4.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w3.csv
 run $T/w5.csv --workdir=runs/compare_tweet --methods=greedy --seeds=0,1,2 $CS $TWEET $SWAP_START --include=$T/w4.csv
 run $T/w6.csv --workdir=runs/compare_tweet --methods=random_clusters --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w5.csv
+run $T/w7.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $C $TWEET $AO --include=$T/w6.csv
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
@@ -129,6 +141,6 @@ run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTI
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m16.csv,$T/n3.csv,$T/r4.csv,$T/c9.csv,$T/g9.csv,$T/w6.csv
+    --include=$T/e1.csv,$T/m18.csv,$T/n3.csv,$T/r4.csv,$T/c11.csv,$T/g10.csv,$T/w7.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
