@@ -6,11 +6,11 @@ neighbours within its cluster), `herding` (each next member keeps the mean of th
 the cluster's mean, so every prefix stands for the whole cluster), `agree` (members whose label most of their
 nearest neighbours in the whole train set share come first, typical first among equal votes: flipped labels
 come last), `agree_only` (`agree` without the disputed members: a cluster offers only rows whose label most
-of their neighbours share, so a region of flipped rows offers nothing), `agree_random` (the members most neighbours agree with in random order, then the disputed ones:
-`knn_agree`'s sample, cluster by cluster), `typical_far` (the most typical member, then the most typical member of
-the cluster's other mode, then the rest by typicality: a swap from the first row to the second moves to the
-other mode instead of to the first row's neighbour), `random`. `chunk_size=0` keeps whole clusters as single units
-(one chunk per cluster).
+of their neighbours share, so a region of flipped rows offers nothing), `agree_random` (the members most
+neighbours agree with in random order, then the disputed ones: `knn_agree`'s sample, cluster by cluster),
+`typical_far` (the most typical member, then the most typical member of the cluster's other mode, then the rest
+by typicality: a swap from the first row to the second moves to the other mode instead of to the first row's
+neighbour), `random`. `chunk_size=0` keeps whole clusters as single units (one chunk per cluster).
 """
 
 from __future__ import annotations

@@ -36,9 +36,10 @@ def standing_table(rows: list[dict], cells=CELLS) -> str:
             mine = [r for r in here if (r["method"], r.get("variant", "")) == (method, variant)]
             if not mine:
                 continue
-            gain = paired_gains(here, method, "random", "test_accuracy", variant).get((dataset, noise))
-            shown = "–" if method in ("random", "full") or gain is None else (
-                f"{gain['mean']:+.1f} [{gain['ci95'][0]:+.1f}, {gain['ci95'][1]:+.1f}]")
+            baseline = (method, variant) in (("random", ""), ("full", ""))
+            gain = None if baseline else paired_gains(here, method, "random", "test_accuracy", variant).get(
+                (dataset, noise))
+            shown = "–" if gain is None else f"{gain['mean']:+.1f} [{gain['ci95'][0]:+.1f}, {gain['ci95'][1]:+.1f}]"
             if gain and gain["ci95"][0] > 0:
                 shown = f"**{shown}**"
             mean = lambda column: f"{np.mean([float(r[column]) for r in mine]):.3f}"
