@@ -27,11 +27,16 @@ def _score(metric: str, weights: jnp.ndarray, x: jnp.ndarray, y: np.ndarray) -> 
     return float(metrics.score(metric, x1 @ weights, jnp.asarray(y, jnp.int32), least_squares=True))
 
 
+def reward_score(metric: str, weights: jnp.ndarray, data: ProxyData) -> float:
+    """`metric` of a fitted head on the reward rows (`data.x_val`, already projected)."""
+    return _score(metric, weights, jnp.asarray(data.x_val), np.asarray(data.y_val))
+
+
 def subset_scores(config: ProxyConfig, projection: Projection, train_x: np.ndarray, train_y: np.ndarray,
                   indices: np.ndarray, data: ProxyData, heldout_x: np.ndarray, heldout_y: np.ndarray
                   ) -> tuple[float, float]:
     """(reward score, held-out accuracy) of the head fitted once on these train rows: `config.metric` on the
     reward rows, and accuracy on validation rows the reward never read (`heldout_x`, `heldout_y`)."""
     weights = fit_subset(config, projection, train_x, train_y, indices, data.num_classes)
-    reward = _score(config.metric, weights, jnp.asarray(data.x_val), np.asarray(data.y_val))
-    return reward, _score("accuracy", weights, jnp.asarray(projection(heldout_x)), heldout_y)
+    return reward_score(config.metric, weights, data), _score("accuracy", weights,
+                                                              jnp.asarray(projection(heldout_x)), heldout_y)

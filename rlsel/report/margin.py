@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from rlsel.proxy.config import ProxyConfig
 from rlsel.proxy.data import Projection, ProxyData
-from rlsel.proxy.evaluate import subset_scores
+from rlsel.proxy.evaluate import fit_subset, reward_score
 
 
 def prototype_accuracy(x: np.ndarray, y: np.ndarray, idx: np.ndarray, tx: np.ndarray, ty: np.ndarray,
@@ -31,10 +31,11 @@ def candidate_scores(projection: Projection, x: np.ndarray, y: np.ndarray, idx: 
     holds the reward rows projected), the default reward (`ridge_loss`: minus the squared error at strength 1),
     and the accuracy of a nearest-class-mean classifier and a logistic regression on the raw embeddings of the
     same rows (`tx`, `ty`)."""
-    out = {"ridge_loss": subset_scores(ProxyConfig(metric="neg_loss"), projection, x, y, idx, data, tx[:1], ty[:1])[0]}
+    fit = lambda strength: fit_subset(ProxyConfig(ridge_lambda=strength), projection, x, y, idx, num_classes)
+    heads = {strength: fit(strength) for strength in dict.fromkeys([ProxyConfig().ridge_lambda, *lambdas])}
+    out = {"ridge_loss": reward_score("neg_loss", heads[ProxyConfig().ridge_lambda], data)}
     for strength in lambdas:
-        config = ProxyConfig(metric="accuracy", ridge_lambda=strength)
-        out[f"ridge_l{strength:g}"] = subset_scores(config, projection, x, y, idx, data, tx[:1], ty[:1])[0]
+        out[f"ridge_l{strength:g}"] = reward_score("accuracy", heads[strength], data)
     out["prototype"] = prototype_accuracy(x, y, idx, tx, ty, num_classes)
     if len(np.unique(y[idx])) > 1:
         out["lr"] = float(np.mean(LogisticRegression(max_iter=1000).fit(x[idx], y[idx]).predict(tx) == ty))
