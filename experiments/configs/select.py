@@ -21,6 +21,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.pick = "order"  # order: a cluster adds its chunks in prepare.order | gain: its chunk best for coverage
     c.cluster_cap = 1  # at most this many chunks from one cluster (0: no cap; raised if the budget needs it)
     c.label_balance = True  # no label takes more than its train share of the budget (plus one chunk)
+    c.exact_shares = False  # with label_balance: every label takes exactly its share, in whole chunks
     c.mdp = "add"  # add: build the subset chunk by chunk | swap: one region per budget chunk, start from each
     # region's first chunk (TypiClust's subset with the typical order) and swap chunks within regions
     c.swap_fraction = 0.1  # swap MDP: swaps per episode, as a fraction of the regions

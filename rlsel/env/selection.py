@@ -7,7 +7,8 @@ policy allocates the budget over regions and the env picks the row within one (k
 State: chunks taken per cluster, the chosen-unit mask, step count, budget used, the proxy score and carry.
 Action: a cluster id, which adds that cluster's next chunk (the one it offers); clusters with no chunk left
 (or `cluster_cap` taken), whose next chunk would overflow the budget, or (`label_balance`) would take a label
-past its train share of the budget, are masked out.
+past its train share of the budget, are masked out; with `exact_shares` the label budgets are whole chunks summing
+to the budget, so a full subset holds every label at its share and no label can be left short.
 Reward: f(proxy on S + chunk) - f(proxy on S), so an episode's rewards telescope to f(S_final) - f(empty).
 
 The swap MDP (`mdp="swap"`) edits a full subset instead: it starts holding every region's first unit (with one
@@ -29,6 +30,7 @@ from flax import struct
 from rlsel.data.pool import ClusterPool
 from rlsel.env.base import Environment
 from rlsel.env.obs import SelectionObs
+from rlsel.env.quotas import label_quotas
 from rlsel.proxy import ProxyConfig, ProxyData, make_proxy
 
 BUDGET_MODES = ("examples", "clusters")
@@ -50,6 +52,8 @@ class SelectionEnvConfig:
     cluster_cap: int = 0  # at most this many chunks from one cluster (0: all it has), so the budget spreads;
     # raised to the smallest cap that can still fill the budget when clusters are few or small
     label_balance: bool = False  # no label takes more than its train share of the budget (plus one chunk)
+    exact_shares: bool = False  # with label_balance: each label's budget is its share in whole chunks, summing to
+    # the budget, so a full subset holds every label at its share (label-pure regions only)
     mdp: str = "add"  # add: build the subset from empty | swap: edit the subset of every region's first unit
     swap_fraction: float = 0.1  # swap MDP: swaps per episode, as a fraction of the regions (0: keep the start)
 
@@ -69,6 +73,8 @@ class SelectionEnvConfig:
         if self.mdp == "swap" and (self.pick != "order" or self.budget_mode != "examples"):
             raise ValueError("the swap MDP walks each region's units in order and keeps the start's size: use it with "
                              "pick='order' and budget_mode='examples'")
+        if self.exact_shares and not self.label_balance:
+            raise ValueError("exact_shares sets the label budgets that label_balance enforces: set label_balance=True")
         if self.pick == "gain" and self.proxy.coverage_weight <= 0:
             raise ValueError("pick='gain' chooses rows by the reward's coverage term: set proxy.coverage_weight > 0")
 
@@ -175,7 +181,10 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
         unit_labels = np.asarray(data.unit_y) * cost[:, None]
         if add and self.config.label_balance:
             share = pool.label_hist.sum(0) / max(pool.label_hist.sum(), 1)
-            label_budget = share * budget + cost.max()
+            if self.config.exact_shares:
+                label_budget = self.exact_label_budget(share, unit_labels, num_chunks, cost.max(), budget)
+            else:
+                label_budget = share * budget + cost.max()
         else:
             label_budget = np.full(unit_labels.shape[1], np.inf)
         params = SelectionParams(
@@ -218,6 +227,17 @@ class SelectionEnv(Environment[SelectionState, SelectionParams]):
             swaps=jnp.asarray(int(round(self.config.swap_fraction * len(start_units))), jnp.int32),
             start_taken=jnp.asarray(start_taken), start_carry=carry,
         )
+
+    def exact_label_budget(self, share: np.ndarray, unit_labels: np.ndarray, num_chunks: np.ndarray, chunk: float,
+                           budget: float) -> np.ndarray:
+        """[K] each label's budget in examples: its share of the budget's whole chunks (`label_quotas`), so the
+        budgets sum to what the budget holds; `unit_labels` is [C * J, K], `num_chunks` [C] the units offered."""
+        if ((unit_labels > 0).sum(1) > 1).any():
+            raise ValueError("exact_shares needs label-pure regions, so each chunk counts against one label: "
+                             "set prepare.stratified=True")
+        offered = (np.arange(self.num_chunks) < num_chunks[:, None]).reshape(-1)
+        capacity = ((unit_labels > 0) & offered[:, None]).sum(0)
+        return label_quotas(share, int(np.floor(budget / chunk + 1e-6)), capacity) * chunk
 
     def effective_cap(self, cost: np.ndarray, budget: float) -> int:
         """`cluster_cap`, raised to the smallest cap whose chunks can still fill the budget (few or small

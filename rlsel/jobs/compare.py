@@ -32,9 +32,11 @@ LEARNED_SECTIONS = ("ppo", "dqn", "climb", "dyna")
 # Settings that change nothing at these values stay out of a run's key, so runs keyed before the settings
 # existed are still found: each field at its neutral value, and each dependent field while its switch is.
 NEUTRAL = {"embedding_column": "", "proxy.coverage_weight": 0.0, "ppo.warm_start": "", "dqn.warm_start": "",
-           "pick": "order", "train.test_rows": 0, "cluster_cap": 0, "label_balance": False, "mdp": "add"}
+           "pick": "order", "train.test_rows": 0, "cluster_cap": 0, "label_balance": False, "mdp": "add",
+           "exact_shares": False}
 IDLE_WITH = {"proxy.coverage_kind": "proxy.coverage_weight", "observe_gain": "proxy.coverage_weight",
-             "ppo.warm_steps": "ppo.warm_start", "dqn.warm_steps": "dqn.warm_start", "swap_fraction": "mdp"}
+             "ppo.warm_steps": "ppo.warm_start", "dqn.warm_steps": "dqn.warm_start", "swap_fraction": "mdp",
+             "exact_shares": "label_balance"}
 
 
 def without_neutral(settings: dict) -> dict:
@@ -62,7 +64,7 @@ def without_neutral(settings: dict) -> dict:
 # a method's subset) does not rerun its finished runs.
 MDP_FREE = ("random", "stratified_random", "balanced_random", "typiclust", "kcenter", "facility_location", "herding",
             "val_similarity", "loss_band", "knn_agree")
-MDP_ONLY = {"cluster_cap": 0, "label_balance": False, "prepare.order": "typical"}
+MDP_ONLY = {"cluster_cap": 0, "label_balance": False, "exact_shares": False, "prepare.order": "typical"}
 CLUSTER_COUNT = {"prepare.num_clusters": 200, "mdp": "add"}  # the swap MDP sets the count from the budget
 CLUSTER_DRAWS = ("balanced_random",)  # MDP-free, but its draw follows the clusters: keyed with their count
 METHOD_SECTIONS = {"climb_disc": ("climb",), "dyna_ppo": ("dyna", "ppo")}  # else a method reads its own name's

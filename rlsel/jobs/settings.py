@@ -91,7 +91,8 @@ def env_config(config: ml_collections.ConfigDict) -> SelectionEnvConfig:
                               observe_error=config.get("observe_error", False),
                               observe_gain=config.get("observe_gain", False), pick=config.get("pick", "order"),
                               cluster_cap=config.get("cluster_cap", 0),
-                              label_balance=config.get("label_balance", False), mdp=config.get("mdp", "add"),
+                              label_balance=config.get("label_balance", False),
+                              exact_shares=config.get("exact_shares", False), mdp=config.get("mdp", "add"),
                               swap_fraction=config.get("swap_fraction", 0.1))
 
 

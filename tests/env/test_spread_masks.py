@@ -12,9 +12,13 @@ from rlsel.env.selection import SelectionEnv, SelectionEnvConfig
 from rlsel.proxy import ProxyConfig, make_proxy_data
 
 
-def make_env(budget=0.1, **config):
+def make_env(budget=0.1, label_pure=False, **config):
     p = planted_clusters(seed=0)
-    pool = build_pool(p.assignments, p.train_y, p.centroids, 2, len(p.val_y), per_cluster=16, val_size=300,
+    assignments, centroids = p.assignments, p.centroids
+    if label_pure:  # split every cluster by label, as prepare.stratified does
+        assignments = np.unique(p.assignments * 2 + p.train_y, return_inverse=True)[1]
+        centroids = np.stack([p.train_x[assignments == c].mean(0) for c in range(assignments.max() + 1)])
+    pool = build_pool(assignments, p.train_y, centroids, 2, len(p.val_y), per_cluster=16, val_size=300,
                       seed=0, x=p.train_x, chunk_size=2)
     data, _ = make_proxy_data(pool, p.train_x, p.train_y, p.val_x, p.val_y, 2, dim=0)
     env = SelectionEnv(SelectionEnvConfig(budget=budget, proxy=ProxyConfig(dim=0), **config), pool.num_clusters, 2,
@@ -68,3 +72,23 @@ def test_the_mask_of_a_fixed_order_state_matches_the_episode_that_reached_it():
         obs, state, _, _, _ = env.step_env(jax.random.key(step), state, action, params)
     from_taken = env.action_mask(state.taken, state.used, params)
     np.testing.assert_array_equal(np.asarray(from_taken), np.asarray(obs.action_mask))
+
+
+def test_exact_shares_fill_every_label_to_its_whole_chunk_share_whatever_the_policy_prefers():
+    env, params, pool, p = make_env(label_balance=True, exact_shares=True, label_pure=True)
+    state, _, _ = rollout(env, params, jax.random.key(0), lowest_valid, max_episode_length(params))
+    counts = np.bincount(p.train_y[pool.units.expand(np.asarray(state.selected))], minlength=2)
+    np.testing.assert_array_equal(counts, np.asarray(params.label_budget))
+    assert counts.sum() == 48
+    share = np.bincount(p.train_y, minlength=2) / len(p.train_y)
+    assert np.abs(counts - share * 48).max() <= 2
+
+
+def test_exact_shares_on_regions_that_mix_labels_are_refused():
+    with pytest.raises(ValueError, match="label-pure"):
+        make_env(label_balance=True, exact_shares=True)
+
+
+def test_exact_shares_without_label_balance_is_refused():
+    with pytest.raises(ValueError, match="label_balance=True"):
+        SelectionEnvConfig(exact_shares=True)
