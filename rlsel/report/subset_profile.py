@@ -15,12 +15,16 @@ from rlsel.report.compare import subset_runs
 
 
 def profile(indices: np.ndarray, labels: np.ndarray, clean_labels: np.ndarray) -> dict:
-    """A subset's flipped share (rows whose label differs from the clean one) and its largest label's share."""
+    """A subset's flipped share (rows whose label differs from the clean one), its largest label's share, and how
+    many rows its most under-represented label lacks against the train split's share of the subset."""
     indices = np.asarray(indices, np.int64)
-    counts = np.bincount(labels[indices], minlength=int(labels.max()) + 1)
+    num_classes = int(labels.max()) + 1
+    counts = np.bincount(labels[indices], minlength=num_classes)
+    expected = np.bincount(labels, minlength=num_classes) / len(labels) * len(indices)
     return {"num_selected": int(len(indices)),
             "flipped_share": round(float(np.mean(labels[indices] != clean_labels[indices])), 4),
-            "largest_label_share": round(float(counts.max() / max(len(indices), 1)), 4)}
+            "largest_label_share": round(float(counts.max() / max(len(indices), 1)), 4),
+            "label_shortfall": round(float(np.max(expected - counts)), 1)}
 
 
 def train_labels(spec: DatasetSpec) -> np.ndarray:

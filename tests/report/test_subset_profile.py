@@ -16,9 +16,15 @@ def test_the_flipped_share_counts_rows_whose_label_differs_from_the_clean_one():
     clean = np.array([0, 0, 1, 1, 0, 1])
     noisy = np.array([0, 1, 1, 0, 0, 1])  # rows 1 and 3 flipped
     assert profile(np.array([0, 1, 2, 3]), noisy, clean) == {
-        "num_selected": 4, "flipped_share": 0.5, "largest_label_share": 0.5}
+        "num_selected": 4, "flipped_share": 0.5, "largest_label_share": 0.5, "label_shortfall": 0.0}
     assert profile(np.array([0, 4, 5]), noisy, clean)["flipped_share"] == 0.0
     assert profile(np.array([0, 1, 4]), noisy, clean)["largest_label_share"] == round(2 / 3, 4)
+
+
+def test_the_label_shortfall_is_the_rows_the_least_represented_label_lacks_against_its_train_share():
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, 2])  # shares 0.6, 0.2, 0.2
+    assert profile(np.array([0, 1, 2, 3, 6]), labels, labels)["label_shortfall"] == 1.0  # label 2: 1 expected, 0 held
+    assert profile(np.array([0, 1, 2, 6, 8]), labels, labels)["label_shortfall"] == 0.0
 
 
 def test_a_run_folder_is_profiled_against_its_own_dataset_and_noise(tmp_path):
