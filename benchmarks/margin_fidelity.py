@@ -12,7 +12,9 @@ ridge heads at several strengths (`ridge_l*`), a nearest-class-mean classifier (
 - `margin`: each swap run's gain over its start (PPO, the random policy, other orders) against each candidate's
   gain; Spearman with a bootstrap interval and the share of pairs whose signs agree, over all pairs and per kind
   of edit (`margin_by_kind`), and the mean gains per kind and dataset;
-- `within`: Spearman over all subsets, on ranks taken within each dataset and seed.
+- `within`: Spearman over all subsets, on ranks taken within each dataset and seed; `within_by_dataset` the same
+  over each dataset's subsets alone.
+`--scored=` an earlier output reuses its scored subsets and recomputes only the statistics.
 It chooses the next reward to test with finetunes; it decides nothing by itself.
 """
 
@@ -41,15 +43,15 @@ _RESULTS = flags.DEFINE_string("results", "results/results.csv", "experiments/co
 _OUT = flags.DEFINE_string("out", None, "Output json.", required=True)
 _LAMBDAS = flags.DEFINE_list("lambdas", ["1", "30", "1000", "30000"], "Ridge strengths to score.")
 _BOOTSTRAP = flags.DEFINE_integer("bootstrap", 2000, "Bootstrap resamples.")
+_SCORED = flags.DEFINE_string("scored", None, "An earlier output of this script: its scored subsets are reused, not "
+                              "rescored, and the statistics recomputed.")
 
 EDITS = (("ppo", "swap"), ("random_clusters", "swap"), ("ppo", "swap_far"))
 START = "swap_start"
 
 
-def main(argv):
-    del argv
-    quiet_library_logs()
-    rows = [r for r in read_csv(pathlib.Path(_RESULTS.value)) if float(r["label_noise"]) == 0 and r["method"] != "full"]
+def score_subsets(rows: list[dict]) -> list[dict]:
+    """Every clean run of `rows` on a dataset and seed with a swap-design start, scored on that start's reward rows."""
     starts = {(r["dataset"], r["seed"]): r for r in rows if r["method"] == "greedy" and r["variant"] == START}
     if not starts:
         raise app.UsageError(f"no greedy '{START}' run in {_RESULTS.value}: the screen scores on its reward rows")
@@ -72,6 +74,14 @@ def main(argv):
             scored.append({**{k: row[k] for k in ("dataset", "seed", "method", "variant", "run")},
                            "val_accuracy": float(row["val_accuracy"]), **scores})
             print(json.dumps(scored[-1]))
+    return scored
+
+
+def main(argv):
+    del argv
+    quiet_library_logs()
+    rows = [r for r in read_csv(pathlib.Path(_RESULTS.value)) if float(r["label_noise"]) == 0 and r["method"] != "full"]
+    scored = json.loads(pathlib.Path(_SCORED.value).read_text())["subsets"] if _SCORED.value else score_subsets(rows)
     names = [k for k in scored[0] if k not in ("dataset", "seed", "method", "variant", "run", "val_accuracy")]
     by_run = {s["run"]: s for s in scored}
     margin, kinds = [], collections.defaultdict(list)
@@ -80,15 +90,14 @@ def main(argv):
             gain = {k: by_run[edited["run"]][k] - by_run[start["run"]][k] for k in ("val_accuracy", *names)}
             margin.append({"kind": f"{method} {variant}", "dataset": edited["dataset"], "seed": edited["seed"], **gain})
             kinds[(f"{method} {variant}", edited["dataset"])].append(gain)
-    groups = [f"{s['dataset']} {s['seed']}" for s in scored]
-    val_rank = ranks_within_groups([s["val_accuracy"] for s in scored], groups)
     record = {
         "command": shlex.join(["python", *sys.argv]), "num_subsets": len(scored), "num_pairs": len(margin),
         "margin": agreement(margin, names, _BOOTSTRAP.value),
         "margin_by_kind": {kind: agreement([m for m in margin if m["kind"] == kind], names, _BOOTSTRAP.value)
                            for kind in sorted({m["kind"] for m in margin})},
-        "within": {name: spearman_interval(ranks_within_groups([s[name] for s in scored], groups), val_rank,
-                                           _BOOTSTRAP.value) for name in names},
+        "within": within(scored, names),
+        "within_by_dataset": {dataset: within([s for s in scored if s["dataset"] == dataset], names)
+                              for dataset in sorted({s["dataset"] for s in scored})},
         "mean_gain": {f"{kind} / {dataset}": {k: round(float(np.mean([g[k] for g in gains])), 4)
                                               for k in ("val_accuracy", *names)}
                       for (kind, dataset), gains in sorted(kinds.items())},
@@ -96,6 +105,15 @@ def main(argv):
     write_json(_OUT.value, record)
     for name in names:
         print(name, "margin", json.dumps(record["margin"][name]), "within", json.dumps(record["within"][name]))
+
+
+def within(scored: list[dict], names: list[str]) -> dict:
+    """Per candidate, Spearman with the finetune's validation accuracy over `scored`, on ranks taken within each
+    dataset and seed."""
+    groups = [f"{s['dataset']} {s['seed']}" for s in scored]
+    val_rank = ranks_within_groups([s["val_accuracy"] for s in scored], groups)
+    return {name: spearman_interval(ranks_within_groups([s[name] for s in scored], groups), val_rank, _BOOTSTRAP.value)
+            for name in names}
 
 
 def agreement(margin: list[dict], names: list[str], resamples: int) -> dict:

@@ -45,8 +45,8 @@ def seeds_needed(sd: float, gain: float, power: float = 0.8, limit: int = 1000) 
 
 def spearman_interval(x: np.ndarray, y: np.ndarray, resamples: int, seed: int = 0) -> dict:
     """Spearman rho and a percentile bootstrap 95% interval over the pairs (resamples with ties skipped); None
-    for both when either side is constant."""
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
+    for both when there are fewer than two pairs or either side is constant."""
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return {"rho": None, "ci95": None}
     rng = np.random.default_rng(seed)
     rhos = []

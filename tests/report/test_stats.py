@@ -22,3 +22,4 @@ def test_spearman_interval_brackets_a_strong_correlation_and_refuses_a_constant_
     found = spearman_interval(x, y, resamples=300)
     assert 0.8 < found["rho"] and found["ci95"][0] <= found["rho"] <= found["ci95"][1] and found["ci95"][0] > 0.5
     assert spearman_interval(x, np.ones(40), resamples=10) == {"rho": None, "ci95": None}
+    assert spearman_interval(np.array([]), np.array([]), resamples=10) == {"rho": None, "ci95": None}
