@@ -43,6 +43,7 @@ def test_settings_at_their_neutral_values_leave_the_key_as_if_they_did_not_exist
         del select.proxy["coverage_weight"], select.proxy["coverage_kind"]
         del select.ppo["warm_start"], select.ppo["warm_steps"], select["embedding_column"], select["observe_gain"]
         del select.dqn["warm_start"], select.dqn["warm_steps"], select["mdp"], select["swap_fraction"]
+        del select["exact_shares"]
     for method, key in keyed.items():  # a run keyed before they existed
         assert run_dir(pathlib.Path("r"), select, finetune, method, 0) == key
 
@@ -86,3 +87,11 @@ def test_the_swap_mdp_moves_mdp_runs_but_not_the_baselines_that_never_walk_it():
     after = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in before}
     assert after["ppo"] != before["ppo"] and after["typiclust"] == before["typiclust"]
     assert after["balanced_random"] != before["balanced_random"]  # its draw follows the regions, which move
+
+
+def test_exact_shares_moves_an_mdp_run_and_leaves_a_baseline_where_it_was():
+    select, finetune = configs()
+    before = {m: run_dir(pathlib.Path("r"), select, finetune, m, 0) for m in ("ppo", "typiclust")}
+    select.exact_shares = True
+    assert run_dir(pathlib.Path("r"), select, finetune, "ppo", 0) != before["ppo"]
+    assert run_dir(pathlib.Path("r"), select, finetune, "typiclust", 0) == before["typiclust"]
