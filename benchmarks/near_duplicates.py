@@ -1,4 +1,4 @@
-"""Near-duplicate rate between train and validation, and between train and test, of each built-in dataset.
+"""Near-duplicate rate between train and validation, and between train and test, of each dataset (built-in or a file).
 
   nice -n 19 python benchmarks/near_duplicates.py --datasets=movie_sentences,reuters8 --threshold=0.9
 
@@ -20,14 +20,16 @@ from rlsel.data.builtin import BUILTIN
 from rlsel.data.near_duplicates import LOOSE, overlap
 from rlsel.data.sources import DatasetSpec
 
-_DATASETS = flags.DEFINE_list("datasets", list(BUILTIN), "Built-in datasets to check.")
+_DATASETS = flags.DEFINE_list("datasets", list(BUILTIN), "Built-in datasets or local data files (text and label "
+                               "columns) to check.")
 _THRESHOLD = flags.DEFINE_float("threshold", 0.9, "Max cosine at or above which a held-out row counts as a "
                                 "near-duplicate of train.")
 _OUT = flags.DEFINE_string("out", "results/near_duplicates.json", "Output json.")
 
 
 def dataset_overlap(name: str, threshold: float) -> dict:
-    """Train-vs-validation and train-vs-test overlap of one built-in dataset, split as the project splits it."""
+    """Train-vs-validation and train-vs-test overlap of one dataset (built-in or a local file), split as the project
+    splits it."""
     splits = DatasetSpec(dataset=name).load()
     train = splits["train"]["text"]
     return {"train_rows": len(train),
@@ -49,9 +51,10 @@ def markdown(report: dict) -> str:
 
 def main(argv):
     del argv
-    unknown = [d for d in _DATASETS.value if d not in BUILTIN]
+    unknown = [d for d in _DATASETS.value if d not in BUILTIN and not pathlib.Path(d).is_file()]
     if unknown or not _DATASETS.value:
-        raise app.UsageError(f"--datasets must name built-in datasets ({', '.join(BUILTIN)}); got {_DATASETS.value}")
+        raise app.UsageError(f"--datasets must name built-in datasets ({', '.join(BUILTIN)}) or local data files; "
+                             f"not found: {', '.join(unknown) or '(none given)'}")
     if not 0.0 < _THRESHOLD.value <= 1.0:
         raise app.UsageError(f"--threshold must lie in (0, 1]; got {_THRESHOLD.value}")
     quiet_library_logs()

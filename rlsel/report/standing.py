@@ -7,11 +7,12 @@ import numpy as np
 
 from rlsel.report.paired import paired_gains
 
-# (method, variant, label): the issue's cells, the tenth round's, and the swap design's start and learned edits
+# (method, variant, label): the issue's cells, the later rounds' variants, and the swap design's start and edits
 CELLS = (("full", "", "full data"), ("random", "", "random"), ("typiclust", "", "TypiClust"),
          ("herding", "", "herding"), ("knn_agree", "", "knn_agree (neighbour vote)"),
          ("greedy", "", "greedy on the reward"), ("ppo", "", "**ppo (default)**"),
-         ("ppo", "agree_only", "ppo, agree_only order"), ("random", "steps100", "random, finetuned >= 100 steps"),
+         ("ppo", "agree_only", "ppo, agree_only order"), ("ppo", "exact_shares", "ppo, exact label shares"),
+         ("random", "steps100", "random, finetuned >= 100 steps"),
          ("greedy", "swap_start", "swap design's start (no RL)"), ("ppo", "swap", "ppo, swap design"))
 
 

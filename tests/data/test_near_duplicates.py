@@ -1,5 +1,6 @@
 """benchmarks/near_duplicates.py counts held-out rows that copy or nearly copy a train row, and not unrelated ones."""
 
+import json
 import pathlib
 import subprocess
 import sys
@@ -60,3 +61,15 @@ def test_an_unknown_dataset_is_a_usage_error_with_no_output(tmp_path):
     proc = subprocess.run([sys.executable, "benchmarks/near_duplicates.py", "--datasets=imdb", f"--out={out}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "built-in datasets" in proc.stderr and not out.exists()
+
+
+def test_a_local_data_file_is_checked_as_its_splits_would_be(tmp_path):
+    rows = ["text,label"] + [f"tweet number {i} about topic {i % 7},{'a' if i % 2 else 'b'}" for i in range(120)]
+    data = tmp_path / "tweets.csv"
+    data.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "nd.json"
+    proc = subprocess.run([sys.executable, "benchmarks/near_duplicates.py", f"--datasets={data}", f"--out={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    entry = json.loads(out.read_text())["datasets"][str(data)]
+    assert entry["validation"]["rows"] + entry["test"]["rows"] + entry["train_rows"] == 120
