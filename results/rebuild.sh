@@ -29,6 +29,9 @@ FAR="--variant=swap_far --select_config.prepare.order=typical_far"
 # random 5% finetuned for at least 100 steps instead of 200 (what shortening the small-subset budget costs).
 AO="--variant=agree_only --select_config.prepare.order=agree_only"
 S100="--variant=steps100 --finetune_config.train.min_steps=100"
+# The eleventh round: every label held to exactly its share of the budget (exact_shares), agree_only at five
+# seeds and on the election tweets, and TypiClust on the election tweets.
+EX="--variant=exact_shares --select_config.exact_shares=True"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
 run() { local out=$1; shift; $P experiments/compare.py "$@" > "$T/log" 2>&1 || { cat "$T/log"; exit 1; }; cp "$(workdir "$@")/results.csv" "$out"; }
@@ -74,7 +77,7 @@ run $T/m13.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $
 run $T/m14.csv --workdir=runs/compare_movie --methods=greedy --seeds=0,1,2 $CS $MOVIE $SWAP_START --include=$T/m13.csv
 run $T/m15.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $CS $MOVIE $FAR --include=$T/m14.csv
 run $T/m16.csv --workdir=runs/compare_movie --methods=random_clusters --seeds=0,1,2 $CS $MOVIE --variant=swap --include=$T/m15.csv
-run $T/m17.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2 $C $MOVIE $AO --include=$T/m16.csv
+run $T/m17.csv --workdir=runs/compare_movie --methods=ppo --seeds=0,1,2,3,4 $C $MOVIE $AO --include=$T/m16.csv
 run $T/m18.csv --workdir=runs/compare_movie --methods=random --seeds=0,1,2 $C $MOVIE $S100 --include=$T/m17.csv
 keep runs/compare_movie compare_movie_sentences
 
@@ -105,8 +108,9 @@ run $T/c6.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $C
 run $T/c7.csv --workdir=runs/compare_reuters8 --methods=greedy --seeds=0,1,2 $CS $CLEAN_REUTERS $SWAP_START --include=$T/c6.csv
 run $T/c8.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $CS $CLEAN_REUTERS $FAR --include=$T/c7.csv
 run $T/c9.csv --workdir=runs/compare_reuters8 --methods=random_clusters --seeds=0,1,2 $CS $CLEAN_REUTERS --variant=swap --include=$T/c8.csv
-run $T/c10.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $AO --include=$T/c9.csv
+run $T/c10.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2,3,4 $C $CLEAN_REUTERS $AO --include=$T/c9.csv
 run $T/c11.csv --workdir=runs/compare_reuters8 --methods=random --seeds=0,1,2 $C $CLEAN_REUTERS $S100 --include=$T/c10.csv
+run $T/c12.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $EX --include=$T/c11.csv
 keep runs/compare_reuters8 compare_reuters8
 
 # The tenth round: seeds 3 and 4 of the default and random on newsgroups20 and tweet_sentiment (their intervals
@@ -121,7 +125,8 @@ run $T/g6.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C
 run $T/g7.csv --workdir=runs/compare_newsgroups20 --methods=greedy --seeds=0,1,2 $CS $NEWS $SWAP_START --include=$T/g6.csv
 run $T/g8.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $CS $NEWS $FAR --include=$T/g7.csv
 run $T/g9.csv --workdir=runs/compare_newsgroups20 --methods=random_clusters --seeds=0,1,2 $CS $NEWS --variant=swap --include=$T/g8.csv
-run $T/g10.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C $NEWS $AO --include=$T/g9.csv
+run $T/g10.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2,3,4 $C $NEWS $AO --include=$T/g9.csv
+run $T/g11.csv --workdir=runs/compare_newsgroups20 --methods=ppo --seeds=0,1,2 $C $NEWS $EX --include=$T/g10.csv
 keep runs/compare_newsgroups20 compare_newsgroups20
 
 TWEET="--select_config.dataset=tweet_sentiment"
@@ -132,15 +137,17 @@ run $T/w3.csv --workdir=runs/compare_tweet --methods=herding,greedy --seeds=0,1,
 run $T/w4.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w3.csv
 run $T/w5.csv --workdir=runs/compare_tweet --methods=greedy --seeds=0,1,2 $CS $TWEET $SWAP_START --include=$T/w4.csv
 run $T/w6.csv --workdir=runs/compare_tweet --methods=random_clusters --seeds=0,1,2 $CS $TWEET --variant=swap --include=$T/w5.csv
-run $T/w7.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2 $C $TWEET $AO --include=$T/w6.csv
+run $T/w7.csv --workdir=runs/compare_tweet --methods=ppo --seeds=0,1,2,3,4 $C $TWEET $AO --include=$T/w6.csv
 keep runs/compare_tweet compare_tweet_sentiment
 
 ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
 run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0,1,2 $C $ELECTION
-run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e1.csv
+run $T/e3.csv --workdir=runs/compare_election --methods=ppo --seeds=0,1,2 $C $ELECTION $AO --include=$T/e1.csv
+run $T/e4.csv --workdir=runs/compare_election --methods=typiclust --seeds=0,1,2 $C $ELECTION --include=$T/e3.csv
+run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e4.csv
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e1.csv,$T/m18.csv,$T/n3.csv,$T/r4.csv,$T/c11.csv,$T/g10.csv,$T/w7.csv
+    --include=$T/e4.csv,$T/m18.csv,$T/n3.csv,$T/r4.csv,$T/c12.csv,$T/g11.csv,$T/w7.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
