@@ -30,7 +30,8 @@ FAR="--variant=swap_far --select_config.prepare.order=typical_far"
 AO="--variant=agree_only --select_config.prepare.order=agree_only"
 S100="--variant=steps100 --finetune_config.train.min_steps=100"
 # The eleventh round: every label held to exactly its share of the budget (exact_shares), agree_only at five
-# seeds and on the election tweets, and TypiClust on the election tweets.
+# seeds and on the election tweets, TypiClust on the election tweets, and twice as many regions as budget chunks
+# (regions2x: 243 on reuters8, 231 on the election tweets, against 400) on the two smallest datasets.
 EX="--variant=exact_shares --select_config.exact_shares=True"
 AGREE_RANDOM="--variant=agree_random --select_config.prepare.num_clusters=200 --select_config.cluster_cap=2 --select_config.prepare.order=agree_random"
 T=$(mktemp -d)
@@ -111,6 +112,8 @@ run $T/c9.csv --workdir=runs/compare_reuters8 --methods=random_clusters --seeds=
 run $T/c10.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2,3,4 $C $CLEAN_REUTERS $AO --include=$T/c9.csv
 run $T/c11.csv --workdir=runs/compare_reuters8 --methods=random --seeds=0,1,2 $C $CLEAN_REUTERS $S100 --include=$T/c10.csv
 run $T/c12.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS $EX --include=$T/c11.csv
+run $T/c13.csv --workdir=runs/compare_reuters8 --methods=ppo --seeds=0,1,2 $C $CLEAN_REUTERS --variant=regions2x \
+    --select_config.prepare.num_clusters=243 --include=$T/c12.csv
 keep runs/compare_reuters8 compare_reuters8
 
 # The tenth round: seeds 3 and 4 of the default and random on newsgroups20 and tweet_sentiment (their intervals
@@ -144,10 +147,12 @@ ELECTION="--select_config.dataset=runs/data/election_tweets.csv"
 run $T/e1.csv --workdir=runs/compare_election --methods=ppo,random --seeds=0,1,2 $C $ELECTION
 run $T/e3.csv --workdir=runs/compare_election --methods=ppo --seeds=0,1,2 $C $ELECTION $AO --include=$T/e1.csv
 run $T/e4.csv --workdir=runs/compare_election --methods=typiclust --seeds=0,1,2 $C $ELECTION --include=$T/e3.csv
-run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e4.csv
+run $T/e5.csv --workdir=runs/compare_election --methods=ppo --seeds=0,1,2 $C $ELECTION --variant=regions2x \
+    --select_config.prepare.num_clusters=231 --include=$T/e4.csv
+run $T/e2.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 --include=$T/e5.csv
 keep runs/compare_election compare_election
 
 run $T/all.csv --workdir=runs/compare_election --methods=ppo --seeds=0 $C $ELECTION $CAP2 \
-    --include=$T/e4.csv,$T/m18.csv,$T/n3.csv,$T/r4.csv,$T/c12.csv,$T/g11.csv,$T/w7.csv
+    --include=$T/e5.csv,$T/m18.csv,$T/n3.csv,$T/r4.csv,$T/c13.csv,$T/g11.csv,$T/w7.csv
 cp $T/all.csv results/results.csv
 echo "wrote results/results.csv ($(($(wc -l < results/results.csv) - 1)) runs)"
