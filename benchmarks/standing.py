@@ -3,7 +3,7 @@
   python benchmarks/standing.py --results=results/results.csv --out=results/standing.md
 
 One line per dataset, label noise and cell of rlsel.report.standing.CELLS (full data, random, the heuristics,
-greedy on the reward, the default PPO, the tenth round's variants, the swap design's start and PPO edits) that
+greedy on the reward, the default PPO, the later rounds' variants, the swap design's start and PPO edits) that
 ran: seeds, mean validation accuracy on the model-choice half, mean test accuracy, selection plus finetune time
 over the full finetune's, and the seed-paired test gain over random with its 95% t-interval (bold where the
 interval is above zero).
